@@ -1,0 +1,103 @@
+"""Assertions for hidden tests whose messages are the student's feedback.
+
+Each helper fails with a sentence that says what was called, on what shapes, and what was
+expected — never the test's code or its hidden inputs::
+
+    expect.close(student.hw1_basics.sigmoid(z), ref.hw1_basics.sigmoid(z),
+                 what="sigmoid(z) for z of shape (50, 1)")
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+
+
+def kind(value: Any) -> str:
+    """A short description of a value for messages: ``a tensor of shape (3, 1)``, ``None``."""
+    if value is None:
+        return "None"
+    if isinstance(value, torch.Tensor):
+        return (
+            f"a {str(value.dtype).removeprefix('torch.')} tensor of shape {shape_text(value.shape)}"
+        )
+    if isinstance(value, bool):
+        return f"the bool {value}"
+    if isinstance(value, (int, float)):
+        return f"the number {value:g}"
+    if isinstance(value, (list, tuple)):
+        return f"a {type(value).__name__} of length {len(value)}"
+    name = getattr(value, "_type", None) or type(value).__name__
+    return f"a {name.rsplit('.', 1)[-1]} object"
+
+
+def shape_text(shape: Sequence[int | None]) -> str:
+    dims = ", ".join("n" if d is None else str(d) for d in shape)
+    return f"({dims},)" if len(shape) == 1 else f"({dims})"
+
+
+def tensor(
+    value: Any,
+    *,
+    what: str,
+    shape: Sequence[int | None] | None = None,
+    dtype: torch.dtype | None = torch.float32,
+) -> torch.Tensor:
+    """Assert ``value`` is a tensor of the given shape (``None`` = any size) and dtype."""
+    if not isinstance(value, torch.Tensor):
+        raise AssertionError(f"{what} should return a torch.Tensor, got {kind(value)}")
+    if shape is not None and (
+        value.dim() != len(shape)
+        or any(
+            want is not None and got != want for got, want in zip(value.shape, shape, strict=True)
+        )
+    ):
+        raise AssertionError(
+            f"{what} should have shape {shape_text(shape)}, got {shape_text(value.shape)}"
+        )
+    if dtype is not None and value.dtype != dtype:
+        raise AssertionError(f"{what} should have dtype {dtype}, got {value.dtype}")
+    return value
+
+
+def close(
+    actual: Any,
+    expected: Any,
+    *,
+    what: str,
+    rtol: float = 1e-5,
+    atol: float = 1e-6,
+    dtype: torch.dtype | None = None,
+) -> None:
+    """Assert ``actual`` has ``expected``'s shape and values, within ``atol + rtol·|expected|``.
+
+    The shape must match exactly: a result of shape (n,) where (n, 1) is expected would
+    broadcast silently in later arithmetic, which is the mistake this catches.
+    """
+    expected = torch.as_tensor(expected).detach()
+    actual = tensor(actual, what=what, shape=tuple(expected.shape), dtype=dtype)
+    a, e = actual.detach().double(), expected.double()
+    if not torch.isfinite(a[torch.isfinite(e)]).all():
+        raise AssertionError(f"{what} contains NaN or infinity where a finite value was expected")
+    if not torch.allclose(a, e, rtol=rtol, atol=atol, equal_nan=True):
+        gap = (a - e).abs().nan_to_num(nan=float("inf")).max().item()
+        raise AssertionError(
+            f"{what} is wrong: the largest difference from the expected values is {gap:.3g} "
+            f"(tolerance {atol:g} + {rtol:g}·|expected|)"
+        )
+
+
+def number(value: Any, *, what: str) -> float:
+    """Assert ``value`` is a real number or a one-element tensor; return it as a float."""
+    if isinstance(value, torch.Tensor) and value.numel() == 1 and not value.is_complex():
+        return float(value.item())
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    raise AssertionError(f"{what} should be a number (or a one-element tensor), got {kind(value)}")
+
+
+def scalar(value: Any, *, what: str) -> torch.Tensor:
+    """Assert ``value`` is a scalar tensor (shape ``()`` or ``(1,)``), e.g. a loss."""
+    if not isinstance(value, torch.Tensor) or value.numel() != 1 or value.dim() > 1:
+        raise AssertionError(f"{what} should return a scalar tensor, got {kind(value)}")
+    return value.reshape(())

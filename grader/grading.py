@@ -1,0 +1,257 @@
+"""Grading one submission: load it, run it in a sandbox, run the hidden suites, collect scores.
+
+This is the library behind ``grader grade``; every option is keyword-only and the result is
+a plain :class:`~grader.results.GradeReport`, rendered elsewhere.
+"""
+
+import contextlib
+import io
+import os
+import secrets
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import pytest
+
+from grader.cells import Marker
+from grader.course import Course, Homework, load_course
+from grader.plugin import GraderPlugin, SuiteError
+from grader.results import GradeReport, HomeworkResult, SectionResult
+from grader.rules import check_rules
+from grader.sandbox import (
+    InProcessSandbox,
+    LoadResult,
+    ModuleSpec,
+    Sandbox,
+    SandboxError,
+    hidden_paths,
+)
+from grader.submission import LoadedModule, Submission, load_submission
+
+Progress = Callable[..., None]
+
+
+def grader_version() -> str:
+    try:
+        return version("torchgrade")
+    except PackageNotFoundError:
+        return "dev"
+
+
+def grade(
+    path: Path | str | None = None,
+    *,
+    course: Course | None = None,
+    target: str | None = None,
+    seed: int | None = None,
+    public_only: bool = False,
+    homeworks: list[str] | None = None,
+    sandbox: str = "auto",
+    progress: Progress | None = None,
+) -> GradeReport:
+    """Grade a submission and return the report.
+
+    Args:
+        path: a notebook, ``.py`` module, folder or zip.
+        course: the course table (default: the bundled one).
+        target: ``"solutions"`` or ``"exercises"``: grade that folder of the course instead.
+        seed: the run's seed (default: random; printed in the report to reproduce the run).
+        public_only: run only the public tests (the notebook self-check).
+        homeworks: grade only these homework ids (a missing one scores 0 with a reason).
+        sandbox: ``"auto"``, ``"bubblewrap"``, ``"process"``, or ``"none"`` (in-process,
+            instructor debugging only: not trustworthy).
+        progress: called as ``progress(event, **info)`` for ``load``, ``suite`` and ``test``.
+
+    Raises:
+        SubmissionError: nothing gradable at ``path``.
+        SuiteError: a hidden suite is malformed (an instructor's problem).
+    """
+    course = course or load_course()
+    progress = progress or (lambda *a, **k: None)
+    started, clock = datetime.now(timezone.utc).isoformat(timespec="seconds"), time.monotonic()
+    if target:
+        path = course.root / target
+    sandbox_cls = InProcessSandbox if sandbox == "none" else Sandbox
+    box = sandbox_cls(
+        limits=course.limits, hide=hidden_paths(course.suites_dir, course.root), method=sandbox
+    )
+    with box:
+        box.start()  # the template imports torch while we read the submission
+        return _grade(box, path, course, seed, public_only, homeworks, progress, started, clock)
+
+
+def _grade(
+    box,
+    path,
+    course: Course,
+    seed: int | None,
+    public_only: bool,
+    homeworks: list[str] | None,
+    progress: Progress,
+    started: str,
+    clock: float,
+) -> GradeReport:
+    submission = load_submission(path, course)
+    seed = secrets.randbelow(2**31 - 1) if seed is None else seed
+    wanted = (
+        [course.homework(h) for h in homeworks]
+        if homeworks
+        else [h for h in course.homeworks if h.id in submission.modules]
+    )
+    loaded, fatal = _load(box, submission, wanted, progress)
+    results = [
+        _grade_homework(
+            h, submission.modules.get(h.id), loaded, fatal, box, course, seed, public_only, progress
+        )
+        for h in wanted
+    ]
+    return GradeReport(
+        submission=str(submission.path),
+        seed=seed,
+        homeworks=results,
+        isolation=box.isolation.as_dict(),
+        started=started,
+        duration_s=time.monotonic() - clock,
+        grader_version=grader_version(),
+        public_only=public_only,
+        notes=submission.notes,
+    )
+
+
+def _load(
+    box, submission: Submission, wanted: list[Homework], progress: Progress
+) -> tuple[LoadResult | None, str]:
+    """Execute the submission's cells once in the sandbox's template."""
+    specs = []
+    for homework in wanted:
+        module = submission.modules.get(homework.id)
+        if module is not None and "*" not in module.problems:
+            expect = [n for n in homework.exercises if n not in module.problems]
+            specs.append(ModuleSpec(homework.id, module.cells, expect))
+    try:
+        result = box.load(specs, on_cell=lambda m, key: progress("load", module=m, cell=key))
+    except SandboxError as exc:
+        return None, f"the submission could not be loaded in the sandbox: {exc}"
+    return result, ""
+
+
+def _grade_homework(
+    homework: Homework,
+    module: LoadedModule | None,
+    loaded: LoadResult | None,
+    fatal: str,
+    box,
+    course: Course,
+    seed: int,
+    public_only: bool,
+    progress: Progress,
+) -> HomeworkResult:
+    notes = list(module.notes) if module else []
+    problems, banned = _problems(homework, module, loaded, fatal, notes)
+    plugin = GraderPlugin(
+        homework=homework,
+        spawn=box.spawn,
+        section_problems=problems,
+        exercise_problems={homework.id: banned},
+        modules={homework.id},
+        seed=seed,
+        limits=course.limits,
+        public_only=public_only,
+        progress=lambda event, **info: progress(event, homework=homework.id, **info),
+    )
+    progress("suite", homework=homework.id)
+    _run_pytest(course.suite_dir(homework.id), plugin)
+    sections = [SectionResult(s.id, s.title, s.points) for s in homework.sections]
+    by_id = {s.id: s for s in sections}
+    for result in plugin.results.values():
+        by_id[result.section].tests.append(result)
+    for section_id, reason in problems.items():
+        by_id[section_id].problems.append(reason)
+    return HomeworkResult(
+        id=homework.id,
+        title=homework.title,
+        origin=module.origin if module else "",
+        sections=sections,
+        notes=notes,
+        load_output=loaded.output if loaded else "",
+    )
+
+
+def _problems(
+    homework: Homework,
+    module: LoadedModule | None,
+    loaded: LoadResult | None,
+    fatal: str,
+    notes: list[str],
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Why sections cannot be graded at all, and which exercises break a forbidden-API rule.
+
+    A cell that is missing, duplicated, unparsable, crashes at import or does not define its
+    name costs its whole section; a forbidden API costs the tests that touch the exercise.
+    """
+    if module is None:
+        reason = f"no {homework.id} notebook or module in the submission"
+        return {s.id: reason for s in homework.sections}, {}
+    whole = module.problems.get("*") or fatal
+    if whole:
+        return {s.id: whole for s in homework.sections}, {}
+    errors = loaded.errors.get(homework.id, {}) if loaded else {}
+    missing = loaded.missing.get(homework.id, []) if loaded else []
+    if "imports" in errors:
+        notes.append("the IMPORTS cell failed: " + _describe(errors["imports"]))
+    by_exercise = dict(module.problems)
+    for name in homework.exercises:
+        marker = f"`{Marker('exercise', name, homework.section_of(name).id).line()}`"
+        if name in by_exercise:
+            continue
+        if name in errors:
+            by_exercise[name] = f"the cell {marker} failed while loading: {_describe(errors[name])}"
+        elif name in missing:
+            by_exercise[name] = f"the cell {marker} ran but did not define `{name}`"
+    problems = {}
+    for section in homework.sections:
+        reasons = [by_exercise[n] for n in section.exercises if n in by_exercise]
+        if reasons:
+            problems[section.id] = "; ".join(reasons)
+    banned = {name: v.message() for name, v in check_rules(module.cells, homework).items()}
+    return problems, banned
+
+
+def _describe(error: dict) -> str:
+    text = f"{error.get('type', 'Error')}: {error.get('message', '')}".rstrip(": ")
+    if error.get("type") == "WorkerFailure":
+        text = error.get("message", "")
+    trace = error.get("traceback", "").rstrip()
+    return f"{text}\n{trace}" if trace else text
+
+
+def _run_pytest(suite: Path, plugin: GraderPlugin) -> None:
+    """Run one hidden suite in this process with the plugin; pytest's own output is hidden."""
+    if not suite.is_dir():
+        raise SuiteError(f"no hidden suite at {suite}")
+    args = [
+        str(suite),
+        "--rootdir",
+        str(suite),
+        "-c",
+        os.devnull,
+        "-p",
+        "no:cacheprovider",
+        "--assert=plain",
+        "--import-mode=importlib",
+        "-q",
+        "-o",
+        "python_files=test_*.py",
+    ]
+    captured = io.StringIO()
+    with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
+        code = pytest.main(args, plugins=[plugin])
+    if plugin.suite_errors:
+        raise SuiteError("\n".join(plugin.suite_errors))
+    fine = (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED)
+    if code not in fine:
+        tail = captured.getvalue()[-4000:]
+        raise SuiteError(f"pytest could not run {suite} (exit {int(code)}):\n{tail}")

@@ -1,0 +1,290 @@
+"""The wire between the trusted grader and an untrusted worker: data only.
+
+A message is a JSON header plus raw binary buffers (tensor and array bytes)::
+
+    [4 bytes: header length, big endian][header JSON][buffer 0][buffer 1]...
+
+and the header lists the buffers' lengths. Values are JSON with a few tagged objects::
+
+    [...]                                   list
+    {"t": "tuple", "v": [...]}              tuple
+    {"t": "dict", "v": [[k, v], ...]}       dict (any data keys)
+    {"t": "float", "v": "nan"}              non-finite float ("nan", "inf", "-inf")
+    {"t": "tensor", "dtype", "shape", "buf", "grad", "param"}   torch tensor / nn.Parameter
+    {"t": "ndarray", "dtype", "shape", "buf"}                   numpy array
+    {"t": "handle", "id", "type", "mro", "repr"}                an object left in the worker
+
+The trusted side never unpickles or evaluates anything: :func:`decode` rebuilds tensors from
+bytes with a whitelisted dtype, checks every size against explicit limits, and turns handles
+into proxies through a callback. Whatever a worker sends, the worst it can do is be wrong.
+"""
+
+import json
+import math
+import socket
+import struct
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch
+
+# dtype name -> (numpy dtype, torch dtype). bfloat16 and complex are not data on this wire.
+DTYPES: dict[str, tuple[np.dtype, torch.dtype]] = {
+    name: (np.dtype(name), getattr(torch, name))
+    for name in (
+        "bool",
+        "uint8",
+        "int8",
+        "int16",
+        "int32",
+        "int64",
+        "float16",
+        "float32",
+        "float64",
+    )
+}
+
+MAX_HEADER = 32 << 20  # bytes of JSON in one message
+MAX_PAYLOAD = 512 << 20  # bytes of tensor data in one message
+MAX_DEPTH = 64  # nesting of containers
+MAX_NODES = 1_000_000  # values in one message
+MAX_DIMS = 16
+MAX_TEXT = 1 << 20  # characters in one string
+
+
+class ProtocolError(Exception):
+    """A message that is not well-formed data: the sender broke the protocol."""
+
+
+class PeerClosed(ProtocolError):
+    """The other end closed the connection (the worker exited or was killed)."""
+
+
+class Timeout(ProtocolError):
+    """No complete message before the deadline."""
+
+
+# ----------------------------------------------------------------------------- framing
+
+
+def send_message(sock: socket.socket, header: dict, buffers: list[bytes | memoryview] = ()) -> None:
+    """Send one message: a JSON header and its binary buffers."""
+    header = dict(header, buffers=[memoryview(b).nbytes for b in buffers])
+    raw = json.dumps(header, allow_nan=False, separators=(",", ":")).encode()
+    sock.sendall(struct.pack("!I", len(raw)) + raw)
+    for buf in buffers:
+        sock.sendall(buf)
+
+
+def recv_message(sock: socket.socket, deadline: float | None = None) -> tuple[dict, list[bytes]]:
+    """Receive one message; raise :class:`ProtocolError` on anything malformed or oversized.
+
+    ``deadline`` (a ``time.monotonic()`` value) bounds the whole message, not each read, so
+    a peer that trickles bytes cannot stretch it.
+    """
+    (size,) = struct.unpack("!I", _recv_exact(sock, 4, deadline))
+    if size > MAX_HEADER:
+        raise ProtocolError(f"header of {size} bytes exceeds {MAX_HEADER}")
+    try:
+        header = json.loads(_recv_exact(sock, size, deadline), parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as exc:
+        raise ProtocolError(f"header is not valid JSON: {exc}") from exc
+    if not isinstance(header, dict):
+        raise ProtocolError("header is not a JSON object")
+    lengths = header.pop("buffers", [])
+    if not isinstance(lengths, list) or not all(_is_int(n) and n >= 0 for n in lengths):
+        raise ProtocolError("bad buffer list")
+    if sum(lengths) > MAX_PAYLOAD:
+        raise ProtocolError(f"payload of {sum(lengths)} bytes exceeds {MAX_PAYLOAD}")
+    return header, [_recv_exact(sock, n, deadline) for n in lengths]
+
+
+def _recv_exact(sock: socket.socket, n: int, deadline: float | None = None) -> bytes:
+    data = bytearray()
+    while len(data) < n:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise Timeout("deadline passed")
+            sock.settimeout(left)
+        try:
+            chunk = sock.recv(min(n - len(data), 1 << 20))
+        except TimeoutError as exc:
+            raise Timeout("deadline passed") from exc
+        except OSError as exc:
+            raise PeerClosed(f"connection broken: {exc}") from exc
+        if not chunk:
+            raise PeerClosed("connection closed")
+        data += chunk
+    return bytes(data)
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"bare {name} is not allowed; non-finite floats are tagged")
+
+
+def _is_int(x: Any) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+# ----------------------------------------------------------------------------- encoding
+
+
+class Encoder:
+    """Turns Python values into wire values, collecting binary buffers.
+
+    ``to_handle`` decides what happens to a value that is not data: the worker registers it
+    and returns a handle dict; the trusted side passes its proxies' handle dicts through it
+    and refuses anything else (a trusted object never crosses to the worker).
+    """
+
+    def __init__(self, to_handle: Callable[[Any], dict]):
+        self.to_handle = to_handle
+        self.buffers: list[memoryview] = []
+
+    def encode(self, value: Any, depth: int = 0) -> Any:
+        if depth > MAX_DEPTH:
+            raise ProtocolError("value is nested too deeply")
+        if value is None or isinstance(value, (bool, str)):
+            return value
+        if isinstance(value, int):
+            return int(value)
+        if isinstance(value, float):
+            return float(value) if math.isfinite(value) else {"t": "float", "v": str(value)}
+        if isinstance(value, torch.Tensor):
+            return self._tensor(value)
+        if isinstance(value, np.ndarray) and value.dtype.name in DTYPES:
+            array = np.ascontiguousarray(value)
+            return {"t": "ndarray", **self._buffer(array)}
+        if isinstance(value, np.generic) and value.dtype.name in DTYPES:
+            return self.encode(value.item(), depth)
+        if isinstance(value, torch.Size):
+            return {"t": "tuple", "v": [int(d) for d in value]}
+        if type(value) in (list, tuple):
+            items = [self.encode(v, depth + 1) for v in value]
+            return items if type(value) is list else {"t": "tuple", "v": items}
+        if type(value) is dict:
+            pairs = [
+                [self.encode(k, depth + 1), self.encode(v, depth + 1)] for k, v in value.items()
+            ]
+            return {"t": "dict", "v": pairs}
+        return self.to_handle(value)
+
+    def _tensor(self, value: torch.Tensor) -> dict:
+        tensor = torch.Tensor.detach(value)
+        name = str(tensor.dtype).removeprefix("torch.")
+        if name not in DTYPES or tensor.layout != torch.strided or tensor.device.type == "meta":
+            return self.to_handle(value)
+        array = tensor.cpu().contiguous().numpy()
+        return {
+            "t": "tensor",
+            "grad": bool(value.requires_grad),
+            "param": isinstance(value, torch.nn.Parameter),
+            **self._buffer(array),
+        }
+
+    def _buffer(self, array: np.ndarray) -> dict:
+        self.buffers.append(memoryview(array.reshape(-1).view(np.uint8)))
+        return {"dtype": array.dtype.name, "shape": list(array.shape), "buf": len(self.buffers) - 1}
+
+
+# ----------------------------------------------------------------------------- decoding
+
+
+class Decoder:
+    """Rebuilds values from a received header and buffers, strictly.
+
+    ``from_handle`` turns a handle dict into whatever the receiving side uses for it (a proxy
+    on the trusted side, the registered object in the worker).
+    """
+
+    def __init__(self, buffers: list[bytes], from_handle: Callable[[dict], Any]):
+        self.buffers = buffers
+        self.from_handle = from_handle
+        self.nodes = 0
+
+    def decode(self, value: Any, depth: int = 0) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES or depth > MAX_DEPTH:
+            raise ProtocolError("value is too large or nested too deeply")
+        if value is None or isinstance(value, (bool, int, float)):
+            return value
+        if isinstance(value, str):
+            if len(value) > MAX_TEXT:
+                raise ProtocolError("string too long")
+            return value
+        if isinstance(value, list):
+            return [self.decode(v, depth + 1) for v in value]
+        if not isinstance(value, dict):
+            raise ProtocolError(f"unexpected JSON value of type {type(value).__name__}")
+        tag = value.get("t")
+        if tag == "tuple":
+            return tuple(self.decode(v, depth + 1) for v in _list(value, "v"))
+        if tag == "dict":
+            pairs = [_pair(p) for p in _list(value, "v")]
+            try:
+                return {self.decode(k, depth + 1): self.decode(v, depth + 1) for k, v in pairs}
+            except TypeError as exc:  # an unhashable key
+                raise ProtocolError(f"bad dict key: {exc}") from exc
+        if tag == "float":
+            if value.get("v") not in ("nan", "inf", "-inf"):
+                raise ProtocolError("bad tagged float")
+            return float(value["v"])
+        if tag in ("tensor", "ndarray"):
+            return self._array(value, tag)
+        if tag == "handle":
+            return self.from_handle(value)
+        raise ProtocolError(f"unknown tag {tag!r}")
+
+    def _array(self, value: dict, tag: str) -> Any:
+        dtype = DTYPES.get(value.get("dtype"))
+        shape = value.get("shape")
+        index = value.get("buf")
+        if dtype is None:
+            raise ProtocolError(f"dtype {value.get('dtype')!r} is not allowed")
+        if not isinstance(shape, list) or len(shape) > MAX_DIMS:
+            raise ProtocolError("bad shape")
+        if not all(_is_int(d) and d >= 0 for d in shape):
+            raise ProtocolError("bad shape")
+        if not _is_int(index) or not 0 <= index < len(self.buffers):
+            raise ProtocolError("bad buffer index")
+        raw = self.buffers[index]
+        if math.prod(shape) * dtype[0].itemsize != len(raw):
+            raise ProtocolError("buffer size does not match shape and dtype")
+        array = np.frombuffer(raw, dtype=dtype[0]).reshape(shape).copy()
+        if tag == "ndarray":
+            return array
+        tensor = torch.from_numpy(array)
+        wants_grad = value.get("grad") is True and tensor.is_floating_point()
+        if value.get("param") is True:
+            return torch.nn.Parameter(tensor, requires_grad=wants_grad)
+        return tensor.requires_grad_(wants_grad)
+
+
+def _list(value: dict, key: str) -> list:
+    items = value.get(key)
+    if not isinstance(items, list):
+        raise ProtocolError(f"expected a list under {key!r}")
+    return items
+
+
+def _pair(item: Any) -> list:
+    if not isinstance(item, list) or len(item) != 2:
+        raise ProtocolError("bad dict entry")
+    return item
+
+
+def check_handle(value: dict) -> dict:
+    """Validate a handle dict from the worker; returns its fields with safe types."""
+    handle_id = value.get("id")
+    if not _is_int(handle_id):
+        raise ProtocolError("bad handle id")
+    texts = {key: value.get(key, "") for key in ("type", "repr")}
+    mro = value.get("mro", [])
+    if not all(isinstance(t, str) and len(t) <= MAX_TEXT for t in texts.values()):
+        raise ProtocolError("bad handle description")
+    if not isinstance(mro, list) or not all(isinstance(t, str) for t in mro) or len(mro) > 256:
+        raise ProtocolError("bad handle mro")
+    return {"id": handle_id, "mro": mro, **texts}

@@ -1,0 +1,215 @@
+"""The trusted side of a worker: proxies on which hidden tests call the submission.
+
+``student.hw1_basics.bce_loss(X, w, y)`` reads like plain Python, but ``student.hw1_basics``
+is a :class:`RemoteModule`, ``.bce_loss`` a :class:`Handle`, and the call sends ``X, w, y``
+to the worker as data and decodes the answer: a tensor built here from bytes, or another
+handle. Objects never cross: a handle is an id the worker resolves.
+"""
+
+from typing import Any
+
+from grader.protocol import Decoder, Encoder, ProtocolError, check_handle
+from grader.sandbox import Worker
+
+
+class StudentError(Exception):
+    """The submission raised an exception in the worker.
+
+    Attributes:
+        type_name: the exception's class name, e.g. ``"RuntimeError"``.
+        message: its message.
+        traceback: the student's own frames only, formatted.
+        call: what the test called, e.g. ``"hw1_basics.bce_loss(...)"``.
+    """
+
+    def __init__(self, type_name: str, message: str, traceback: str = "", call: str = ""):
+        self.type_name = type_name
+        self.message = message
+        self.traceback = traceback
+        self.call = call
+        super().__init__(self.feedback())
+
+    def feedback(self) -> str:
+        if self.type_name == "NotImplementedError":
+            return (
+                f"not implemented yet ({self.message})" if self.message else "not implemented yet"
+            )
+        where = f"{self.call} raised " if self.call else ""
+        text = f"{where}{self.type_name}: {self.message}".rstrip(": ")
+        return f"{text}\n{self.traceback.rstrip()}" if self.traceback.strip() else text
+
+
+class WorkerFailure(Exception):
+    """The worker died, hung, exceeded a limit or broke the protocol; the message says which."""
+
+
+class ExerciseUnavailable(Exception):
+    """The test touched an exercise that could not be graded (missing, broken, forbidden API)."""
+
+
+class Handle:
+    """An object that lives in the worker. Every operation is one round trip.
+
+    Supports calls, attribute reads and writes, ``len``, ``[key]`` and iteration (the worker
+    materialises ``list(obj)``). ``repr`` is local and never runs student code.
+    """
+
+    __slots__ = ("_id", "_label", "_mro", "_type", "_worker")
+
+    def __init__(self, worker: Worker, info: dict, label: str):
+        object.__setattr__(self, "_worker", worker)
+        object.__setattr__(self, "_id", info["id"])
+        object.__setattr__(self, "_type", info["type"])
+        object.__setattr__(self, "_mro", tuple(info["mro"]))
+        object.__setattr__(self, "_label", label)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)  # keep Python's and pytest's protocol probes local
+        return _request(
+            self._worker,
+            {"op": "getattr", "target": self._id, "name": name},
+            f"{self._label}.{name}",
+        )
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        _request(
+            self._worker,
+            {"op": "setattr", "target": self._id, "name": name},
+            f"{self._label}.{name} = ...",
+            value=value,
+        )
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return _request(
+            self._worker,
+            {"op": "call", "target": self._id},
+            f"{self._label}(...)",
+            args=list(args),
+            kwargs=dict(kwargs),
+        )
+
+    def __getitem__(self, key: Any) -> Any:
+        return _request(
+            self._worker, {"op": "getitem", "target": self._id}, f"{self._label}[...]", key=key
+        )
+
+    def __len__(self) -> int:
+        n = _request(self._worker, {"op": "len", "target": self._id}, f"len({self._label})")
+        if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+            raise WorkerFailure(f"len({self._label}) did not return a length")
+        return n
+
+    def __iter__(self):
+        items = _request(self._worker, {"op": "list", "target": self._id}, f"list({self._label})")
+        if not isinstance(items, list):
+            raise WorkerFailure(f"list({self._label}) did not return a list")
+        return iter(items)
+
+    def __bool__(self) -> bool:
+        return True  # never a hidden remote len() call from an `if handle:`
+
+    def __repr__(self) -> str:
+        return f"<{self._type} in the worker: {self._label}>"
+
+
+class RemoteModule(Handle):
+    """A homework module in the worker; names with a known problem raise before any call."""
+
+    __slots__ = ("_problems",)
+
+    def __init__(self, worker: Worker, info: dict, label: str, problems: dict[str, str]):
+        super().__init__(worker, info, label)
+        object.__setattr__(self, "_problems", problems)
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self._problems:
+            raise ExerciseUnavailable(self._problems[name])
+        return super().__getattr__(name)
+
+
+class StudentProxy:
+    """The ``student`` fixture: the submission's modules and the worker's imports.
+
+    ``student.hw1_basics`` is the homework module, ``student.probes`` the grader's helpers
+    that run inside the worker, ``student.torch`` the worker's torch, and
+    ``student.import_module(name)`` any other module there.
+    """
+
+    def __init__(self, worker: Worker, homeworks: set[str], problems: dict[str, dict[str, str]]):
+        self._worker = worker
+        self._homeworks = homeworks
+        self._problems = problems
+        self._cache: dict[str, Handle] = {}
+
+    def import_module(self, name: str) -> Handle:
+        if name not in self._cache:
+            info = _request(self._worker, {"op": "module", "name": name}, name, raw_handle=True)
+            if name in self._homeworks:
+                self._cache[name] = RemoteModule(
+                    self._worker, info, name, self._problems.get(name, {})
+                )
+            else:
+                self._cache[name] = Handle(self._worker, info, name)
+        return self._cache[name]
+
+    @property
+    def probes(self) -> Handle:
+        return self.import_module("grader.probes")
+
+    @property
+    def torch(self) -> Handle:
+        return self.import_module("torch")
+
+    def __getattr__(self, name: str) -> Handle:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name not in self._homeworks:
+            raise ExerciseUnavailable(f"the submission has no module {name}")
+        return self.import_module(name)
+
+
+def type_name(value: Any) -> str:
+    """The qualified type name of a handle's object (``torch.nn.modules.container.Sequential``)."""
+    return (
+        value._type
+        if isinstance(value, Handle)
+        else f"{type(value).__module__}.{type(value).__qualname__}"
+    )
+
+
+def type_mro(value: Any) -> tuple[str, ...]:
+    """The qualified names of a handle's class and its bases, as the worker reported them."""
+    return value._mro if isinstance(value, Handle) else ()
+
+
+def _request(
+    worker: Worker, header: dict, label: str, raw_handle: bool = False, **values: Any
+) -> Any:
+    """One round trip: encode ``values`` into ``header``, decode the answer or raise."""
+    encoder = Encoder(lambda v: _send_handle(v, worker))
+    header = dict(header, **{k: encoder.encode(v) for k, v in values.items()})
+    answer, buffers = worker.request(header, encoder.buffers)
+    if answer.get("ok") is not True:
+        error = answer.get("error")
+        if not isinstance(error, dict):
+            raise WorkerFailure("the worker sent a malformed answer")
+        raise StudentError(
+            *(str(error.get(k, ""))[:20000] for k in ("type", "message", "traceback")), call=label
+        )
+    try:
+        if raw_handle:
+            return check_handle(answer["value"])
+        decoder = Decoder(buffers, lambda h: Handle(worker, check_handle(h), label))
+        return decoder.decode(answer.get("value"))
+    except (ProtocolError, KeyError, TypeError, AttributeError) as exc:
+        worker.close()
+        raise WorkerFailure(f"the worker sent malformed data: {exc}") from exc
+
+
+def _send_handle(value: Any, worker: Worker) -> dict:
+    if isinstance(value, Handle) and value._worker is worker:
+        return {"t": "handle", "id": value._id}
+    raise TypeError(
+        f"cannot send a {type(value).__name__} to the worker: only data and handles cross"
+    )

@@ -1,0 +1,22 @@
+"""Report formats: each module renders a :class:`~grader.results.GradeReport` as text.
+
+``render(report, fmt)`` is the one entry point; ``FORMATS`` lists what ``--format`` accepts.
+"""
+
+from collections.abc import Callable
+
+from grader.report import json_report, table
+from grader.results import GradeReport
+
+FORMATS: dict[str, Callable[[GradeReport], str]] = {
+    "table": table.render,
+    "json": json_report.render,
+}
+
+
+def render(report: GradeReport, fmt: str) -> str:
+    """Render ``report`` in format ``fmt`` (a key of :data:`FORMATS`)."""
+    try:
+        return FORMATS[fmt](report)
+    except KeyError:
+        raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}") from None

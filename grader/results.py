@@ -1,0 +1,165 @@
+"""Grading results as plain dataclasses: test -> section -> homework -> report.
+
+These are the data every report format is rendered from; ``GradeReport.to_dict`` is the
+documented JSON schema (``grader/schemas/report.schema.json``).
+"""
+
+from dataclasses import asdict, dataclass, field
+
+SCHEMA_VERSION = 1
+
+
+def _round(x: float) -> float:
+    return round(x + 0.0, 4)
+
+
+@dataclass
+class TestResult:
+    """One hidden test: its points, its outcome and the feedback for the student.
+
+    ``outcome`` is ``passed``, ``failed`` (the submission lost the points) or ``error`` (the
+    grader itself failed: a bug in a test, which ``grader check`` reports).
+    ``details`` is the instructor-only traceback; it is never shown to students.
+    """
+
+    __test__ = False  # not a pytest test class
+
+    id: str
+    name: str
+    section: str
+    points: float
+    score: float
+    outcome: str
+    message: str = ""
+    output: str = ""
+    duration_s: float = 0.0
+    public: bool = False
+    details: str = ""
+
+
+@dataclass
+class SectionResult:
+    """One section of a homework; ``problems`` say why it could not be graded at all."""
+
+    id: str
+    title: str
+    max_points: float
+    tests: list[TestResult] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        return _round(sum(t.score for t in self.tests))
+
+    @property
+    def reason(self) -> str:
+        """One line saying why points were lost, or ``""`` at full marks."""
+        if self.problems:
+            return self.problems[0].splitlines()[0]
+        failed = [t for t in self.tests if t.outcome != "passed"]
+        if not failed:
+            return ""
+        first = failed[0].message.splitlines()[0] if failed[0].message else "failed"
+        more = f" (+{len(failed) - 1} more failed)" if len(failed) > 1 else ""
+        return first + more
+
+
+@dataclass
+class HomeworkResult:
+    """One homework of a submission."""
+
+    id: str
+    title: str
+    origin: str
+    sections: list[SectionResult]
+    notes: list[str] = field(default_factory=list)
+    load_output: str = ""
+
+    @property
+    def score(self) -> float:
+        return _round(sum(s.score for s in self.sections))
+
+    @property
+    def max_points(self) -> float:
+        return _round(sum(s.max_points for s in self.sections))
+
+    @property
+    def tests(self) -> list[TestResult]:
+        return [t for s in self.sections for t in s.tests]
+
+
+@dataclass
+class GradeReport:
+    """The result of grading one submission."""
+
+    submission: str
+    seed: int
+    homeworks: list[HomeworkResult]
+    isolation: dict
+    started: str
+    duration_s: float
+    grader_version: str
+    public_only: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        return _round(sum(h.score for h in self.homeworks))
+
+    @property
+    def max_points(self) -> float:
+        return _round(sum(h.max_points for h in self.homeworks))
+
+    @property
+    def errors(self) -> list[TestResult]:
+        """Tests that failed because of the grader, not the submission."""
+        return [t for h in self.homeworks for t in h.tests if t.outcome == "error"]
+
+    def to_dict(self, details: bool = False) -> dict:
+        """The JSON report (schema version 1); ``details`` adds instructor-only tracebacks."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "submission": self.submission,
+            "score": self.score,
+            "max_score": self.max_points,
+            "seed": self.seed,
+            "public_only": self.public_only,
+            "started": self.started,
+            "duration_s": _round(self.duration_s),
+            "grader_version": self.grader_version,
+            "isolation": self.isolation,
+            "notes": self.notes,
+            "homeworks": [_homework_dict(h, details) for h in self.homeworks],
+        }
+
+
+def _homework_dict(h: HomeworkResult, details: bool) -> dict:
+    return {
+        "id": h.id,
+        "title": h.title,
+        "origin": h.origin,
+        "score": h.score,
+        "max_score": h.max_points,
+        "notes": h.notes,
+        "sections": [
+            {
+                "id": s.id,
+                "title": s.title,
+                "score": s.score,
+                "max_score": s.max_points,
+                "problems": s.problems,
+                "reason": s.reason,
+                "tests": [_test_dict(t, details) for t in s.tests],
+            }
+            for s in h.sections
+        ],
+    }
+
+
+def _test_dict(t: TestResult, details: bool) -> dict:
+    data = asdict(t)
+    data["max_score"] = data.pop("points")
+    data["duration_s"] = _round(t.duration_s)
+    if not details:
+        data.pop("details")
+    return data

@@ -1,0 +1,447 @@
+"""The worker side: runs inside the sandbox, executes the submission and serves calls.
+
+One submission gets this process tree (``python -m grader.worker``, started by
+:mod:`grader.sandbox`, alone in its sandbox)::
+
+    template    imports torch once, executes the submission's cells once, then waits
+      └─ worker one per test: os.fork() of the template, limits applied, serves calls
+
+Everything here may be tampered with by the submission, since it runs in the same process:
+nothing decides a score on this side. It answers requests with data or handles (see
+:mod:`grader.protocol`) and the trusted grader judges the answers.
+"""
+
+import argparse
+import ctypes
+import io
+import json
+import linecache
+import os
+import random
+import resource
+import signal
+import socket
+import sys
+import tempfile
+import time
+import traceback
+import types
+from typing import Any
+
+from grader.protocol import Decoder, Encoder, PeerClosed, recv_message, send_message
+
+MAX_MESSAGE = 4000  # characters of an exception message sent back
+MAX_TRACEBACK = 20  # student frames kept in a traceback
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the template process (``python -m grader.worker``)."""
+    parser = argparse.ArgumentParser(prog="grader.worker")
+    parser.add_argument("--ctrl-fd", type=int, required=True)
+    parser.add_argument("--limits", type=json.loads, default={})
+    parser.add_argument("--drop-uid", type=int, help="become this uid (when started as root)")
+    parser.add_argument(
+        "--drop-late",
+        action="store_true",
+        help="drop after warming up imports (no sandbox: python may be unreadable)",
+    )
+    parser.add_argument("--unshare-net", action="store_true", help="leave the network namespace")
+    parser.add_argument("--workdir", default=None)
+    args = parser.parse_args(argv)
+
+    ctrl = socket.socket(fileno=args.ctrl_fd)
+    network = _unshare_network() if args.unshare_net else "isolated by the sandbox"
+    if args.drop_uid is not None and not args.drop_late:
+        _drop_privileges(args.drop_uid)
+    _warm_up()
+    if args.drop_uid is not None and args.drop_late:
+        _drop_privileges(args.drop_uid)
+    _set_common_limits(args.limits)
+    _limit_template_processes()
+    workdir = args.workdir or tempfile.gettempdir()
+    os.chdir(workdir)
+    send_message(
+        ctrl,
+        {
+            "event": "ready",
+            "pid": os.getpid(),
+            "uid": os.getuid(),
+            "network": network,
+            "python": sys.version.split()[0],
+            "torch": sys.modules["torch"].__version__,
+        },
+    )
+    Template(ctrl, args.limits, workdir).serve()
+
+
+# ----------------------------------------------------------------------------- process set-up
+
+
+def _warm_up() -> None:
+    """Import and exercise torch once, so forked workers start in milliseconds.
+
+    The first optimizer imports torch._dynamo (over a second); numpy/sklearn are what the
+    homeworks use. One thread: grading needs no parallelism, results stay reproducible, and
+    a worker may not start threads anyway (RLIMIT_NPROC is 0 there).
+    """
+    import numpy  # noqa: F401
+    import torch
+
+    torch.set_num_threads(1)
+    torch.set_num_interop_threads(1)
+    model = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.BatchNorm1d(4), torch.nn.ReLU())
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, weight_decay=0.1)
+    model(torch.randn(8, 2)).sum().backward()
+    optimizer.step()
+    for name in ("sklearn.datasets", "sklearn.model_selection", "grader.probes"):
+        try:
+            __import__(name)
+        except ImportError:
+            pass
+
+
+def _drop_privileges(uid: int) -> None:
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)
+
+
+def _unshare_network() -> str:
+    """Leave the host's network (no sandbox tool): a new, empty network namespace.
+
+    As root that is one call; otherwise only inside a new user namespace, which must be
+    entered before any thread starts, i.e. before torch is imported.
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    clone_newuser, clone_newnet = 0x10000000, 0x40000000
+    uid, gid = os.getuid(), os.getgid()
+    if uid == 0:
+        return "isolated" if libc.unshare(clone_newnet) == 0 else "shared (unshare failed)"
+    if libc.unshare(clone_newuser | clone_newnet) != 0:
+        return "shared (no user namespaces)"
+    try:  # keep our own uid and gid inside the new user namespace
+        _write("/proc/self/setgroups", "deny")
+        _write("/proc/self/uid_map", f"{uid} {uid} 1")
+        _write("/proc/self/gid_map", f"{gid} {gid} 1")
+    except OSError:
+        return "isolated (uid unmapped)"
+    return "isolated"
+
+
+def _write(path: str, text: str) -> None:
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def _set_common_limits(limits: dict) -> None:
+    """Limits shared by the template and its workers: memory, file size, no core dumps."""
+    mib = 1 << 20
+    _rlimit(resource.RLIMIT_AS, limits.get("memory_mib", 4096) * mib)
+    _rlimit(resource.RLIMIT_FSIZE, limits.get("file_size_mib", 64) * mib)
+    _rlimit(resource.RLIMIT_CORE, 0)
+    # A write past RLIMIT_FSIZE then fails with an OSError instead of killing the worker.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+
+def _limit_template_processes() -> None:
+    """Cap what import-time code may fork (a fork bomb in a cell stops here).
+
+    RLIMIT_NPROC counts every task of the uid, so the cap is what the uid runs now plus
+    room for the workers; root ignores it (the sandbox then drops to nobody first).
+    """
+    if os.getuid() == 0:
+        return
+    tasks = 0
+    for entry in os.listdir("/proc"):
+        try:
+            if entry.isdigit() and os.stat(f"/proc/{entry}").st_uid == os.getuid():
+                tasks += len(os.listdir(f"/proc/{entry}/task"))
+        except OSError:
+            continue
+    _rlimit(resource.RLIMIT_NPROC, tasks + 64)
+
+
+def _rlimit(which: int, value: int, hard: int | None = None) -> None:
+    try:
+        resource.setrlimit(which, (value, value if hard is None else hard))
+    except (ValueError, OSError):
+        pass  # a hard limit already lower than ours
+
+
+# ----------------------------------------------------------------------------- template
+
+
+class Template:
+    """Executes the submission once, then forks one worker per test on request.
+
+    Control requests (JSON messages on ``ctrl``): ``load``, ``spawn`` (followed by the two
+    file descriptors of the new worker: its socket and its output pipe), ``kill``, ``exit``.
+    """
+
+    def __init__(self, ctrl: socket.socket, limits: dict, workdir: str):
+        self.ctrl = ctrl
+        self.limits = limits
+        self.workdir = workdir
+        self.student_files: set[str] = set()
+
+    def send(self, message: dict) -> None:
+        send_message(self.ctrl, message)
+
+    def serve(self) -> None:
+        while True:
+            try:
+                request, _ = recv_message(self.ctrl)
+            except PeerClosed:
+                os._exit(0)
+            op = request.get("op")
+            if op == "load":
+                send_message(self.ctrl, self.load(request["modules"]))
+            elif op == "spawn":
+                send_message(self.ctrl, {"pid": self.spawn()})
+            elif op == "kill":
+                status = _kill_and_reap(request["pid"], request.get("grace", 0.0))
+                send_message(self.ctrl, {"status": status})
+            elif op == "exit":
+                os._exit(0)
+
+    def load(self, modules: list[dict]) -> dict:
+        """Execute each module's cells in order; one failing cell does not stop the others."""
+        report: dict[str, dict] = {}
+        for spec in modules:
+            module = types.ModuleType(spec["name"])
+            module.__file__ = spec["name"] + ".py"
+            sys.modules[spec["name"]] = module
+            errors = {}
+            for cell in spec["cells"]:
+                # Tell the grader which cell runs, so a hang or crash is blamed on it alone.
+                self.send({"event": "cell", "module": spec["name"], "key": cell["key"]})
+                error = self._exec_cell(module, cell)
+                if error:
+                    errors[cell["key"]] = error
+            missing = [name for name in spec["expect"] if not hasattr(module, name)]
+            report[spec["name"]] = {"errors": errors, "missing": missing}
+        _flush_std()
+        return {"event": "loaded", "modules": report}
+
+    def _exec_cell(self, module: types.ModuleType, cell: dict) -> dict | None:
+        filename = cell["filename"]
+        self.student_files.add(filename)
+        # Pad with blank lines so line numbers in tracebacks are the file's own.
+        source = "\n" * (cell["line"] - 1) + cell["source"]
+        _remember_source(filename, source)
+        try:
+            exec(compile(source, filename, "exec", dont_inherit=True), module.__dict__)
+        except BaseException as exc:  # SystemExit and KeyboardInterrupt included
+            return describe_exception(exc, self.student_files)
+        return None
+
+    def spawn(self) -> int:
+        _, fds, _, _ = socket.recv_fds(self.ctrl, 1, 2)
+        sock_fd, out_fd = fds
+        _flush_std()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                self.ctrl.close()
+                _become_worker(out_fd, self.limits, self.workdir)
+                Server(socket.socket(fileno=sock_fd), self.student_files).serve()
+            finally:
+                os._exit(0)
+        os.close(sock_fd)
+        os.close(out_fd)
+        return pid
+
+
+def _remember_source(filename: str, source: str) -> None:
+    """Let tracebacks quote student lines; cells of one ``.py`` file share its line numbers."""
+    lines = source.splitlines(True)
+    known = linecache.cache.get(filename, (0, None, [], filename))[2]
+    merged = [new if new.strip() else old for new, old in zip(lines, known, strict=False)]
+    merged += lines[len(known) :] + known[len(lines) :]
+    linecache.cache[filename] = (sum(map(len, merged)), None, merged, filename)
+
+
+def _kill_and_reap(pid: int, grace: float) -> str:
+    """End one worker and say how it ended (it may have died on its own before).
+
+    ``grace``: seconds to let a worker that just closed its socket finish exiting, so its
+    own exit status (a segfault, ``os._exit``) is reported rather than our kill.
+    """
+    try:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        give_up = time.monotonic() + grace
+        while not done and time.monotonic() < give_up:
+            time.sleep(0.01)
+            done, status = os.waitpid(pid, os.WNOHANG)
+        if not done:
+            os.kill(pid, signal.SIGKILL)
+            done, status = os.waitpid(pid, 0)
+            return "killed by the grader"
+    except ChildProcessError:
+        return "unknown"
+    if os.WIFSIGNALED(status):
+        return f"killed by {signal.Signals(os.WTERMSIG(status)).name}"
+    return f"exited with code {os.WEXITSTATUS(status)}"
+
+
+def _become_worker(out_fd: int, limits: dict, workdir: str) -> None:
+    """Limits and output of a freshly forked worker, before it serves anything."""
+    os.dup2(out_fd, 1)
+    os.dup2(out_fd, 2)
+    os.close(out_fd)
+    cap = limits.get("output_kib", 64) * 1024
+    sys.stdout = _CappedText(1, cap)
+    sys.stderr = _CappedText(2, cap)
+    cpu = limits.get("cpu_s", 120)
+    _rlimit(resource.RLIMIT_CPU, cpu, cpu + 2)  # SIGXCPU first, SIGKILL if it is ignored
+    _rlimit(resource.RLIMIT_NPROC, 0)  # no processes, no threads (non-root uids)
+    os.chdir(tempfile.mkdtemp(prefix="worker-", dir=workdir))
+
+
+def _flush_std() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+
+
+class _CappedText(io.TextIOBase):
+    """stdout/stderr for student prints: keeps ``cap`` characters, silently drops the rest.
+
+    A student's debug prints never cost points: past the cap nothing is written and
+    nothing fails.
+    """
+
+    def __init__(self, fd: int, cap: int):
+        self.fd = fd
+        self.left = cap
+        self.noted = False
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        if self.left > 0:
+            chunk = text[: self.left]
+            self.left -= len(chunk)
+            try:
+                os.write(self.fd, chunk.encode("utf-8", "replace"))
+            except OSError:
+                pass
+        elif not self.noted:
+            self.noted = True
+            try:
+                os.write(self.fd, b"\n[output truncated]\n")
+            except OSError:
+                pass
+        return len(text)
+
+
+# ----------------------------------------------------------------------------- server
+
+
+class Server:
+    """Serves one test's requests: each op acts on objects kept here behind handles."""
+
+    def __init__(self, sock: socket.socket, student_files: set[str]):
+        self.sock = sock
+        self.student_files = student_files
+        self.objects: dict[int, Any] = {}
+        self.ids: dict[int, int] = {}
+
+    def serve(self) -> None:
+        while True:
+            try:
+                request, buffers = recv_message(self.sock)
+            except PeerClosed:
+                return
+            header, out = self.handle(request, buffers)
+            send_message(self.sock, header, out)
+
+    def handle(self, request: dict, buffers: list[bytes]) -> tuple[dict, list]:
+        """Answer one request: ``{"ok": True, "value": v}`` or ``{"ok": False, "error": e}``."""
+        try:
+            decoder = Decoder(buffers, lambda h: self.objects[h["id"]])
+            value = getattr(self, "op_" + request["op"])(request, decoder)
+            encoder = Encoder(self.register)
+            return {"ok": True, "value": encoder.encode(value)}, encoder.buffers
+        except BaseException as exc:  # whatever the student raised, including SystemExit
+            return {"ok": False, "error": describe_exception(exc, self.student_files)}, []
+
+    def register(self, obj: Any) -> dict:
+        """A handle for an object that stays here; the same object keeps the same id."""
+        key = id(obj)
+        if key not in self.ids:
+            self.ids[key] = len(self.objects) + 1
+            self.objects[self.ids[key]] = obj
+        cls = type(obj)
+        return {
+            "t": "handle",
+            "id": self.ids[key],
+            "type": _qualname(cls),
+            "mro": [_qualname(c) for c in cls.__mro__],
+        }
+
+    def _target(self, request: dict) -> Any:
+        return self.objects[request["target"]]
+
+    def op_module(self, request: dict, decoder: Decoder) -> Any:
+        name = request["name"]
+        return sys.modules[name] if name in sys.modules else __import__(name, fromlist=["_"])
+
+    def op_getattr(self, request: dict, decoder: Decoder) -> Any:
+        return getattr(self._target(request), request["name"])
+
+    def op_setattr(self, request: dict, decoder: Decoder) -> None:
+        setattr(self._target(request), request["name"], decoder.decode(request["value"]))
+
+    def op_call(self, request: dict, decoder: Decoder) -> Any:
+        args = decoder.decode(request["args"])
+        kwargs = decoder.decode(request["kwargs"])
+        return self._target(request)(*args, **kwargs)
+
+    def op_getitem(self, request: dict, decoder: Decoder) -> Any:
+        return self._target(request)[decoder.decode(request["key"])]
+
+    def op_len(self, request: dict, decoder: Decoder) -> int:
+        return len(self._target(request))
+
+    def op_list(self, request: dict, decoder: Decoder) -> list:
+        return list(self._target(request))
+
+    def op_repr(self, request: dict, decoder: Decoder) -> str:
+        return repr(self._target(request))[:MAX_MESSAGE]
+
+    def op_seed(self, request: dict, decoder: Decoder) -> None:
+        import numpy
+        import torch
+
+        torch.manual_seed(request["value"])
+        numpy.random.seed(request["value"] % 2**32)
+        random.seed(request["value"])
+
+
+def _qualname(cls: type) -> str:
+    return f"{getattr(cls, '__module__', '?')}.{getattr(cls, '__qualname__', '?')}"
+
+
+def describe_exception(exc: BaseException, student_files: set[str]) -> dict:
+    """An exception as data: its type name, message and the student's frames only."""
+    try:
+        message = str(exc)[:MAX_MESSAGE]
+    except Exception:
+        message = "<exception message could not be read>"
+    frames = [
+        frame
+        for frame in traceback.extract_tb(exc.__traceback__)
+        if frame.filename in student_files
+    ][-MAX_TRACEBACK:]
+    if isinstance(exc, SyntaxError) and exc.filename in student_files:
+        frames = [traceback.FrameSummary(exc.filename, exc.lineno or 0, "<cell>", line=exc.text)]
+    lines = "".join(traceback.format_list(frames))
+    return {"type": type(exc).__name__, "message": message, "traceback": lines}
+
+
+if __name__ == "__main__":
+    main()
