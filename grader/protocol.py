@@ -12,7 +12,8 @@ and the header lists the buffers' lengths. Values are JSON with a few tagged obj
     {"t": "float", "v": "nan"}              non-finite float ("nan", "inf", "-inf")
     {"t": "tensor", "dtype", "shape", "buf", "grad", "param"}   torch tensor / nn.Parameter
     {"t": "ndarray", "dtype", "shape", "buf"}                   numpy array
-    {"t": "handle", "id", "type", "mro", "repr"}                an object left in the worker
+    {"t": "dtype", "v": "float32"}          a torch dtype
+    {"t": "handle", "id", "type", "mro"}    an object left in the worker
 
 The trusted side never unpickles or evaluates anything: :func:`decode` rebuilds tensors from
 bytes with a whitelisted dtype, checks every size against explicit limits, and turns handles
@@ -160,6 +161,8 @@ class Encoder:
             return {"t": "ndarray", **self._buffer(array)}
         if isinstance(value, np.generic) and value.dtype.name in DTYPES:
             return self.encode(value.item(), depth)
+        if isinstance(value, torch.dtype):
+            return {"t": "dtype", "v": str(value).removeprefix("torch.")}
         if isinstance(value, torch.Size):
             return {"t": "tuple", "v": [int(d) for d in value]}
         if type(value) in (list, tuple):
@@ -234,6 +237,11 @@ class Decoder:
             return float(value["v"])
         if tag in ("tensor", "ndarray"):
             return self._array(value, tag)
+        if tag == "dtype":
+            dtype = getattr(torch, str(value.get("v")), None)
+            if not isinstance(dtype, torch.dtype):
+                raise ProtocolError("unknown dtype")
+            return dtype
         if tag == "handle":
             return self.from_handle(value)
         raise ProtocolError(f"unknown tag {tag!r}")

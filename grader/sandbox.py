@@ -21,6 +21,7 @@ import signal
 import socket
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import threading
 import time
@@ -316,6 +317,9 @@ class Sandbox:
                 args += ["--symlink", os.readlink(top), top]
             elif os.path.isdir(top):
                 args += ["--ro-bind", top, top]
+        # The private /tmp first: a Python installed under /tmp (a venv made there) is then
+        # bound on top of it instead of being hidden by it.
+        args += ["--perms", "1777", "--tmpfs", "/tmp"]
         made = {"/", "/tmp"}
         for path in self._readable_paths():
             for parent in reversed(path.parents):
@@ -323,7 +327,7 @@ class Sandbox:
                     made.add(str(parent))
                     args += ["--perms", "0755", "--dir", str(parent)]
             args += ["--ro-bind", str(path), str(path)]
-        args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
+        args += ["--proc", "/proc", "--dev", "/dev"]
         for secret in self.hide:
             args += ["--perms", "0000", "--tmpfs", str(secret)]
         self.isolation.hidden = [str(p) for p in self.hide]
@@ -339,10 +343,15 @@ class Sandbox:
             PACKAGE_DIR,
         }
         wanted |= {Path(p) for p in sys.path if p and os.path.isdir(p)}
+        # An installation folder (a venv, site-packages) may hold the secrets when the grader
+        # is pip-installed rather than run from its repository; it holds nothing else secret,
+        # and the secrets inside it are masked after the binds, so it is bound all the same.
+        installed = _installation_dirs()
         keep = set()
         for path in (p.resolve() for p in wanted):
             holds_secret = (
-                any(s == path or path in s.parents for s in self.hide) and path != PACKAGE_DIR
+                any(s == path or (path in s.parents and path not in installed) for s in self.hide)
+                and path != PACKAGE_DIR
             )
             under_system = path.parts[1:2] and "/" + path.parts[1] in ("/usr", "/etc")
             if not holds_secret and not under_system:
@@ -512,6 +521,13 @@ class Sandbox:
         except SandboxError:
             self._restart()
             return "killed with its template"
+
+
+def _installation_dirs() -> set[Path]:
+    """Folders that hold only the Python installation and its packages."""
+    dirs = {sys.prefix, sys.base_prefix, sys.exec_prefix}
+    dirs |= {sysconfig.get_paths()[key] for key in ("purelib", "platlib", "stdlib")}
+    return {Path(d).resolve() for d in dirs if d}
 
 
 def _load_report(modules: dict) -> dict:

@@ -107,6 +107,25 @@ def layers(module: nn.Module) -> list[dict]:
     return out
 
 
+def memory_kib() -> dict[str, int]:
+    """This worker's peak resident memory and the part that is its own (not shared with the
+    template it was forked from), in KiB — for the benchmark."""
+    fields = {}
+    with open("/proc/self/smaps_rollup") as f:
+        for line in f:
+            name, _, rest = line.partition(":")
+            if name in ("Rss", "Pss", "Private_Clean", "Private_Dirty"):
+                fields[name] = int(rest.split()[0])
+    with open("/proc/self/status") as f:
+        peak = next(int(line.split()[1]) for line in f if line.startswith("VmHWM"))
+    return {
+        "peak_rss": peak,
+        "rss": fields["Rss"],
+        "pss": fields["Pss"],
+        "private": fields["Private_Clean"] + fields["Private_Dirty"],
+    }
+
+
 def call_in_mode(module: nn.Module, X: torch.Tensor, training: bool) -> torch.Tensor:
     """``module(X)`` in train or eval mode, without gradients, leaving the mode as it was."""
     was = module.training

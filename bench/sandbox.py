@@ -1,0 +1,96 @@
+"""Benchmark of the sandbox: prints figures, asserts nothing (run it, read it).
+
+    python bench/sandbox.py [--repeat 20]
+
+1. Worker start: a cold worker (a new Python that imports torch and warms up, what a
+   process-per-test design would pay) against a worker forked from the template.
+2. Grading hw1's solutions with the sandbox against the in-process ``--no-sandbox`` debug
+   mode, in one run, and their ratio (the target is at most 1.5x).
+3. Memory: the template's and one worker's resident and private memory.
+"""
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+
+import torch
+
+from grader.course import load_course
+from grader.grading import grade
+from grader.remote import StudentProxy
+from grader.sandbox import ModuleSpec, Sandbox, hidden_paths
+from grader.submission import load_submission
+
+COLD = "import torch, grader.worker as w; w._warm_up()"
+
+
+def cold_start(repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", COLD], check=True)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def template_start(repeat: int) -> tuple[list[float], dict, dict]:
+    course = load_course()
+    module = load_submission(course.module_path("solutions", "hw1_basics"), course).modules[
+        "hw1_basics"
+    ]
+    with Sandbox(limits=course.limits, hide=hidden_paths(course.suites_dir, course.root)) as box:
+        box.load([ModuleSpec("hw1_basics", module.cells, [])])
+        times, memory = [], {}
+        for _ in range(repeat):
+            start = time.perf_counter()
+            worker = box.spawn()
+            worker.start_clock(30)
+            student = StudentProxy(worker, {"hw1_basics"}, {})
+            student.hw1_basics.sigmoid(torch.zeros(1))  # first answer: the worker is serving
+            times.append(time.perf_counter() - start)
+            memory = student.probes.memory_kib()
+            worker.close()
+        return times, memory, box.isolation.as_dict()
+
+
+def grading_ratio() -> tuple[float, float]:
+    course = load_course()
+    timings = {}
+    for mode in ("auto", "none", "auto", "none"):  # interleaved: warm caches for both
+        start = time.perf_counter()
+        report = grade(
+            course=course, target="solutions", homeworks=["hw1_basics"], sandbox=mode, seed=1
+        )
+        assert report.score == report.max_points, report.score
+        timings[mode] = time.perf_counter() - start
+    return timings["auto"], timings["none"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    cold = cold_start(max(3, args.repeat // 5))
+    warm, memory, isolation = template_start(args.repeat)
+    print(f"isolation: {isolation['method']}, network {isolation['network']}")
+    print(
+        f"worker start, cold (new python + torch):  median {statistics.median(cold) * 1000:8.1f} ms"
+    )
+    print(
+        f"worker start, forked from the template:   median {statistics.median(warm) * 1000:8.1f} ms"
+        f"  (x{statistics.median(cold) / statistics.median(warm):.0f} faster)"
+    )
+    print(
+        f"worker memory: peak RSS {memory['peak_rss'] / 1024:.0f} MiB, "
+        f"private {memory['private'] / 1024:.1f} MiB (the rest is shared with the template)"
+    )
+    sandboxed, in_process = grading_ratio()
+    print(f"grade hw1 solutions, sandboxed:   {sandboxed:6.2f} s")
+    print(f"grade hw1 solutions, in-process:  {in_process:6.2f} s  (--no-sandbox, debug only)")
+    print(f"ratio sandboxed / in-process:     {sandboxed / in_process:6.2f}x  (target <= 1.5x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""Shared fixtures: the bundled course, and notebooks built from module text."""
+
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from grader.cells import split_module
+from grader.course import load_course
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: grades whole submissions (seconds each)")
+
+
+@pytest.fixture(scope="session")
+def course():
+    return load_course()
+
+
+def solution_text(homework: str = "hw1_basics") -> str:
+    return (ROOT / "solutions" / f"{homework}.py").read_text(encoding="utf-8")
+
+
+def notebook_from_module(text: str, *, prose: bool = True) -> nbformat.NotebookNode:
+    """A notebook like a student's: one code cell per marked chunk, markdown in between."""
+    _, chunks = split_module(text)
+    cells = []
+    for chunk in chunks:
+        if prose:
+            cells.append(nbformat.v4.new_markdown_cell(f"About {chunk.marker.name}."))
+        cells.append(nbformat.v4.new_code_cell(chunk.source))
+    cells.append(nbformat.v4.new_code_cell("print('an experiment the grader never runs')"))
+    return nbformat.v4.new_notebook(cells=cells)
+
+
+def write_notebook(path: Path, notebook) -> Path:
+    path.write_text(nbformat.writes(notebook), encoding="utf-8")
+    return path
+
+
+def replace_chunks(text: str, replacement: str) -> str:
+    """``text`` with each marked chunk of ``replacement`` swapped in for its namesake."""
+    header, chunks = split_module(text)
+    _, new = split_module(replacement)
+    by_key = {(c.marker.kind, c.marker.name): c for c in new}
+    out = [by_key.get((c.marker.kind, c.marker.name), c).source for c in chunks]
+    return "\n\n\n".join([header, *out]) + "\n"
+
+
+def require_bwrap() -> bool:
+    """CI sets TORCHGRADE_REQUIRE_BWRAP=1: there a missing bubblewrap fails instead of skipping."""
+    return os.environ.get("TORCHGRADE_REQUIRE_BWRAP") == "1"

@@ -1,0 +1,147 @@
+"""The wire carries data only: round trips, and refusal of everything else."""
+
+import json
+import math
+import socket
+import struct
+
+import numpy as np
+import pytest
+import torch
+
+from grader.protocol import (
+    MAX_HEADER,
+    Decoder,
+    Encoder,
+    PeerClosed,
+    ProtocolError,
+    Timeout,
+    check_handle,
+    recv_message,
+    send_message,
+)
+
+
+def _no_handles(value):
+    raise TypeError(f"not data: {type(value).__name__}")
+
+
+def roundtrip(value):
+    encoder = Encoder(_no_handles)
+    wire = json.loads(json.dumps(encoder.encode(value), allow_nan=False))
+    buffers = [bytes(b) for b in encoder.buffers]
+    return Decoder(buffers, lambda h: ("handle", h["id"])).decode(wire)
+
+
+def test_data_roundtrips_exactly():
+    value = {
+        "n": 3,
+        "x": 0.25,
+        "flag": True,
+        "none": None,
+        "text": "héllo",
+        "list": [1, (2, 3)],
+        (1, "k"): "tuple key",
+        "t": torch.arange(6, dtype=torch.float32).reshape(2, 3),
+        "i": torch.tensor([1, 2], dtype=torch.int64),
+        "b": torch.tensor([True, False]),
+        "a": np.arange(4, dtype=np.float64),
+        "size": torch.Size([2, 3]),
+        "dt": torch.float64,
+    }
+    back = roundtrip(value)
+    assert back["list"] == [1, (2, 3)] and back[(1, "k")] == "tuple key"
+    assert torch.equal(back["t"], value["t"]) and back["t"].dtype == torch.float32
+    assert torch.equal(back["i"], value["i"]) and torch.equal(back["b"], value["b"])
+    assert np.array_equal(back["a"], value["a"]) and back["size"] == (2, 3)
+    assert back["dt"] is torch.float64
+
+
+def test_non_finite_floats_are_tagged_not_bare():
+    encoded = Encoder(_no_handles).encode([math.nan, math.inf, -math.inf])
+    assert json.dumps(encoded, allow_nan=False)  # no bare NaN in the JSON
+    back = roundtrip([math.nan, math.inf, -math.inf])
+    assert math.isnan(back[0]) and back[1] == math.inf and back[2] == -math.inf
+
+
+def test_parameters_and_grad_flags_survive():
+    p = torch.nn.Parameter(torch.ones(2, 1))
+    back = roundtrip({"p": p, "t": torch.zeros(3).requires_grad_()})
+    assert isinstance(back["p"], torch.nn.Parameter) and back["p"].requires_grad
+    assert back["t"].requires_grad and not isinstance(back["t"], torch.nn.Parameter)
+
+
+def test_objects_that_are_not_data_become_handles():
+    seen = []
+    encoder = Encoder(lambda v: seen.append(v) or {"t": "handle", "id": 7, "type": "x", "mro": []})
+    module = torch.nn.Linear(2, 1)
+    assert encoder.encode([module])[0]["t"] == "handle" and seen == [module]
+    # bfloat16 is not a whitelisted dtype: it stays in the worker as a handle too
+    assert encoder.encode(torch.zeros(2, dtype=torch.bfloat16))["t"] == "handle"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"t": "pickle", "v": "gASV"},  # unknown tag
+        {"t": "tensor", "dtype": "object", "shape": [1], "buf": 0},  # dtype not whitelisted
+        {"t": "tensor", "dtype": "float32", "shape": [1000], "buf": 0},  # size mismatch
+        {"t": "tensor", "dtype": "float32", "shape": [-1], "buf": 0},  # negative dimension
+        {"t": "tensor", "dtype": "float32", "shape": [1], "buf": 5},  # missing buffer
+        {"t": "float", "v": "1e400"},  # not a tagged constant
+        {"t": "dict", "v": [[1]]},  # malformed pair
+        {"t": "dict", "v": [[[1], 2]]},  # unhashable key
+        {"t": "dtype", "v": "__class__"},  # not a dtype
+        {"__reduce__": "os.system"},  # untagged object
+    ],
+)
+def test_decoder_refuses_anything_but_data(bad):
+    with pytest.raises(ProtocolError):
+        Decoder([b"\0" * 4], lambda h: h).decode(bad)
+
+
+def test_decoder_bounds_depth():
+    deep = []
+    for _ in range(200):
+        deep = [deep]
+    with pytest.raises(ProtocolError):
+        Decoder([], lambda h: h).decode(deep)
+
+
+@pytest.mark.parametrize("bad", [{"id": "1"}, {"id": 1, "type": 5}, {"id": 1, "mro": "x"}])
+def test_handles_are_validated(bad):
+    with pytest.raises(ProtocolError):
+        check_handle(bad)
+
+
+def test_framing_roundtrip_and_limits():
+    a, b = socket.socketpair()
+    with a, b:
+        send_message(a, {"op": "x", "n": 1}, [b"abc", b""])
+        header, buffers = recv_message(b)
+        assert header == {"op": "x", "n": 1} and buffers == [b"abc", b""]
+        a.sendall(struct.pack("!I", MAX_HEADER + 1))
+        with pytest.raises(ProtocolError, match="exceeds"):
+            recv_message(b)
+
+
+def test_framing_rejects_bare_nan_and_non_objects():
+    for raw in (b'{"x": NaN}', b"[1, 2]", b"not json"):
+        a, b = socket.socketpair()
+        with a, b:
+            a.sendall(struct.pack("!I", len(raw)) + raw)
+            with pytest.raises(ProtocolError):
+                recv_message(b)
+
+
+def test_deadline_bounds_a_trickling_peer():
+    import time
+
+    a, b = socket.socketpair()
+    with a, b:
+        a.sendall(struct.pack("!I", 100) + b"{")  # promises 100 bytes, sends one
+        with pytest.raises(Timeout):
+            recv_message(b, deadline=time.monotonic() + 0.2)
+        a.close()
+        with pytest.raises(PeerClosed):
+            recv_message(b)

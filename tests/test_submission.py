@@ -1,0 +1,162 @@
+"""Loading submissions: notebooks, modules, folders and zips, and every way they go wrong."""
+
+import zipfile
+
+import nbformat
+import pytest
+from conftest import notebook_from_module, replace_chunks, solution_text, write_notebook
+
+from grader.submission import SubmissionError, load_submission
+
+HW = "hw1_basics"
+
+
+def _module(submission):
+    return submission.modules[HW]
+
+
+def test_notebook_cells_in_course_order(tmp_path, course):
+    notebook = notebook_from_module(solution_text())
+    notebook.cells.reverse()  # cell order in the notebook does not matter
+    module = _module(load_submission(write_notebook(tmp_path / "mine.ipynb", notebook), course))
+    keys = [c.key for c in module.cells]
+    assert keys == ["imports", *course.homework(HW).exercises]
+    assert module.problems == {}
+    assert "cell" in module.cells[1].filename and "EXERCISE 1.1" in module.cells[1].filename
+
+
+def test_syntax_error_costs_only_its_exercise(tmp_path, course):
+    broken = solution_text().replace("def sigmoid(", "def sigmoid((", 1)
+    module = _module(
+        load_submission(
+            write_notebook(tmp_path / "hw1_basics.ipynb", notebook_from_module(broken)), course
+        )
+    )
+    assert list(module.problems) == ["sigmoid"]
+    assert "syntax error" in module.problems["sigmoid"] and "line 2:" in module.problems["sigmoid"]
+    assert "sigmoid" not in [c.key for c in module.cells]
+
+
+def test_missing_and_renamed_cells_are_named(tmp_path, course):
+    text = solution_text().replace("# EXERCISE 1.4 — bce_loss", "# EXERCISE 1.4 — bce_los")
+    module = _module(
+        load_submission(
+            write_notebook(tmp_path / "hw1_basics.ipynb", notebook_from_module(text)), course
+        )
+    )
+    assert "`# EXERCISE 1.4 — bce_loss`" in module.problems["bce_loss"]
+    assert any("bce_los" in n and "did you mean 'bce_loss'" in n for n in module.notes)
+
+
+def test_duplicated_cells(tmp_path, course):
+    notebook = notebook_from_module(solution_text())
+    extra = next(c for c in notebook.cells if c.source.startswith("# EXERCISE 1.4 — sigmoid"))
+    notebook.cells.append(nbformat.v4.new_code_cell(extra.source))  # identical copy: fine
+    module = _module(load_submission(write_notebook(tmp_path / "a.ipynb", notebook), course))
+    assert "sigmoid" not in module.problems
+    notebook.cells.append(nbformat.v4.new_code_cell(extra.source + "\n# edited"))
+    module = _module(load_submission(write_notebook(tmp_path / "b.ipynb", notebook), course))
+    assert "keep exactly one" in module.problems["sigmoid"]
+
+
+def test_magics_are_removed_not_fatal(tmp_path, course):
+    text = solution_text().replace(
+        "# EXERCISE 1.4 — sigmoid\n", "# EXERCISE 1.4 — sigmoid\n%load_ext autoreload\n!pip list\n"
+    )
+    module = _module(
+        load_submission(
+            write_notebook(tmp_path / "hw1_basics.ipynb", notebook_from_module(text)), course
+        )
+    )
+    assert module.problems == {}
+    assert any("magic" in n for n in module.notes)
+
+
+def test_unreadable_notebook_scores_zero_with_reason(tmp_path, course):
+    (tmp_path / "hw1_basics.ipynb").write_text("{ not json", encoding="utf-8")
+    module = _module(load_submission(tmp_path / "hw1_basics.ipynb", course))
+    assert "cannot be read as a notebook" in module.problems["*"]
+
+
+def test_notebook_identified_by_its_imports_marker(tmp_path, course):
+    path = write_notebook(
+        tmp_path / "ivanov final (2).ipynb", notebook_from_module(solution_text())
+    )
+    assert list(load_submission(path, course).modules) == [HW]
+
+
+def test_python_module_with_and_without_markers(tmp_path, course):
+    marked = tmp_path / "hw1_basics.py"
+    marked.write_text(solution_text(), encoding="utf-8")
+    module = _module(load_submission(marked, course))
+    assert module.problems == {} and module.cells[0].key == "header"
+    # Cells keep the file's own line numbers, for tracebacks.
+    sigmoid = next(c for c in module.cells if c.key == "sigmoid")
+    assert solution_text().splitlines()[sigmoid.line - 1].startswith("# EXERCISE 1.4 — sigmoid")
+    plain = tmp_path / "plain" / "hw1_basics.py"
+    plain.parent.mkdir()
+    plain.write_text("import torch\n\ndef sigmoid(z):\n    return 1 / (1 + torch.exp(-z))\n")
+    module = _module(load_submission(plain, course))
+    assert [c.key for c in module.cells] == ["module"] and module.problems == {}
+    plain.write_text("def sigmoid(z:\n")
+    assert set(_module(load_submission(plain, course)).problems) == set(
+        course.homework(HW).exercises
+    )
+
+
+def test_folder_prefers_the_notebook_and_notes_the_rest(tmp_path, course):
+    write_notebook(tmp_path / "hw1_basics.ipynb", notebook_from_module(solution_text()))
+    (tmp_path / "hw1_basics.py").write_text(solution_text(), encoding="utf-8")
+    (tmp_path / ".ipynb_checkpoints").mkdir()
+    write_notebook(
+        tmp_path / ".ipynb_checkpoints" / "hw1_basics-checkpoint.ipynb",
+        notebook_from_module(solution_text()),
+    )
+    submission = load_submission(tmp_path, course)
+    assert _module(submission).origin == "hw1_basics.ipynb"
+    assert any("ignored hw1_basics.py" in n for n in submission.notes)
+
+
+def test_two_notebooks_for_one_homework_is_ambiguous(tmp_path, course):
+    for name in ("a.ipynb", "b.ipynb"):
+        write_notebook(tmp_path / name, notebook_from_module(solution_text()))
+    assert "submit one" in _module(load_submission(tmp_path, course)).problems["*"]
+
+
+def test_zip_is_extracted_safely(tmp_path, course):
+    archive = tmp_path / "submission.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("work/hw1_basics.ipynb", nbformat.writes(notebook_from_module(solution_text())))
+        z.writestr("../escape.py", "print('outside')")
+        z.writestr("/abs.py", "print('absolute')")
+    submission = load_submission(archive, course)
+    assert _module(submission).origin == "work/hw1_basics.ipynb"
+    assert not (tmp_path.parent / "escape.py").exists()
+    (tmp_path / "bad.zip").write_bytes(b"PK not really")
+    with pytest.raises(SubmissionError, match="not a valid zip"):
+        load_submission(tmp_path / "bad.zip", course)
+
+
+def test_nothing_gradable_is_a_clear_error(tmp_path, course):
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(SubmissionError, match="no homework"):
+        load_submission(tmp_path, course)
+    with pytest.raises(SubmissionError, match="no such file"):
+        load_submission(tmp_path / "missing.ipynb", course)
+
+
+def test_missing_imports_cell_falls_back_to_the_course_imports(tmp_path, course):
+    text = solution_text()
+    body = text[text.index("# EXERCISE 1.1") :]
+    path = tmp_path / "hw1_basics.py"
+    path.write_text(body, encoding="utf-8")
+    module = _module(load_submission(path, course))
+    assert module.cells[0].key == "imports" and "import torch" in module.cells[0].source
+    assert any("no IMPORTS cell" in n for n in module.notes)
+
+
+def test_replace_chunks_helper():
+    fixed = replace_chunks(
+        solution_text(), "# EXERCISE 1.4 — sigmoid\ndef sigmoid(z):\n    return z\n"
+    )
+    assert "def sigmoid(z):\n    return z" in fixed and "def bce_loss" in fixed
