@@ -1,21 +1,26 @@
-"""Where student code runs: one isolated worker template per submission, one worker per test.
+"""Where student code runs: a sandboxed zygote, a template per submission, a worker per test.
 
-The grader (trusted) starts ``python -m grader.worker`` as the template of a submission:
+The grader (trusted) starts one **zygote** per process (``python -m grader.worker``):
 
-- ``bubblewrap`` (``bwrap``) when available: own pid, network, IPC and UTS namespaces, a
-  read-only view of just the system, Python and the ``grader`` package with the hidden suites
-  and the solutions masked, a private ``/tmp`` as working directory, an unprivileged uid when
-  the grader runs as root, and ``--die-with-parent``;
-- ``process`` otherwise: the same limits on a plain child process in its own session, a new
-  network namespace where the kernel allows one, and the unprivileged uid when root.
+- under ``bubblewrap`` (``bwrap``) when available: own pid, network, IPC and UTS namespaces,
+  a read-only view of just the system, Python and the ``grader`` package with the hidden
+  suites and the solutions masked, a private ``/tmp``, ``--die-with-parent``;
+- as a plain child process otherwise (``process``): the same limits, its own session, a new
+  network namespace where the kernel allows one.
 
-Each test then asks the template for a fresh ``os.fork()`` of itself (milliseconds: torch
-and the submission are already imported), talks to it over a socketpair, and has it killed
-at the end. A template that hangs, crashes or stops answering is replaced by a new one.
+The zygote imports torch once and never runs student code. For each submission it forks a
+**template** that, when the grader runs as root, becomes an unprivileged uid of its own (a
+process can signal, trace or count against the process limit only of its own uid, so
+submissions graded side by side stay apart), executes the submission's cells once, and forks
+a fresh **worker** per test (milliseconds). When the submission is done the zygote kills
+everything of that uid and removes its folder. A template that hangs, crashes or stops
+answering is replaced by a new one.
 """
 
+import atexit
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -34,7 +39,7 @@ from pathlib import Path
 from grader.course import PACKAGE_DIR, Limits
 from grader.protocol import PeerClosed, ProtocolError, Timeout, recv_message, send_message
 
-NOBODY = 65534
+SANDBOX_UIDS = range(200_000, 300_000)  # unprivileged, no passwd entry, one per sandbox
 START_TIMEOUT_S = 120.0  # python + torch import + warm-up on a slow, busy machine
 CONTROL_TIMEOUT_S = 15.0  # one spawn or kill round trip with the template
 MAX_RESTARTS = 3
@@ -203,52 +208,21 @@ class Worker:
         return self.status
 
 
-class Sandbox:
-    """One submission's template process, restarted as needed, and its forked workers.
+class Zygote:
+    """The trusted end of a zygote process: forks templates, reaps them.
 
-    Use as a context manager; :meth:`close` leaves no process behind.
+    One per (isolation method, hidden paths) and grader process, reused by every submission
+    that process grades (see :func:`zygote_for`).
     """
 
-    def __init__(self, *, limits: Limits, hide: Iterable[Path] = (), method: str = "auto"):
-        self.limits = limits
-        self.hide = [Path(p) for p in hide]
-        self.method = self._resolve_method(method)
-        self.isolation = Isolation(self.method, limits=asdict(limits))
-        self.proc: subprocess.Popen | None = None
-        self.ctrl: socket.socket | None = None
-        self.workdir: str | None = None
-        self.output: OutputReader | None = None
-        self.modules: list[ModuleSpec] = []
-        self.restarts = 0
-
-    @staticmethod
-    def _resolve_method(method: str) -> str:
-        if method == "auto":
-            return "bubblewrap" if bwrap_available() else "process"
-        if method == "bubblewrap" and not bwrap_available():
-            raise SandboxError("bubblewrap (bwrap) is not installed or not usable here")
-        if method not in ("bubblewrap", "process"):
-            raise SandboxError(f"unknown sandbox method {method!r}")
-        return method
-
-    def __enter__(self) -> "Sandbox":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    # --------------------------------------------------------------------- template life
-
-    def start(self) -> None:
-        """Launch the template; it imports torch while the grader goes on (see :meth:`ready`)."""
+    def __init__(self, method: str, hide: list[Path]):
+        self.method = method
+        self.hide = hide
         self.workdir = tempfile.mkdtemp(prefix="torchgrade-")
+        os.chmod(self.workdir, 0o1777)  # templates of other uids make their folders here
         ours, theirs = socket.socketpair()
-        root = os.geteuid() == 0
-        if root:
-            os.chown(self.workdir, NOBODY, NOBODY)
-        command = self._command(theirs.fileno(), root)
         self.proc = subprocess.Popen(
-            command,
+            self._command(theirs.fileno()),
             pass_fds=[theirs.fileno()],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -259,44 +233,79 @@ class Sandbox:
         )
         theirs.close()
         self.ctrl = ours
-        self.output = OutputReader(os.dup(self.proc.stdout.fileno()), self.limits.output_kib * 1024)
+        self.output = OutputReader(os.dup(self.proc.stdout.fileno()), 64 * 1024)
         self.proc.stdout.close()
-        self._ready = False
+        self.info: dict | None = None
 
-    def ready(self) -> None:
-        """Wait until the template has started (imported and warmed up torch)."""
-        if self.proc is None:
-            self.start()
-        if self._ready:
-            return
-        root = os.geteuid() == 0
+    def ready(self) -> dict:
+        """Wait until the zygote has imported torch; its description (network isolation)."""
+        if self.info is None:
+            try:
+                self.info = self._recv(START_TIMEOUT_S)
+            except SandboxError as exc:
+                self.close()
+                raise SandboxError(
+                    f"the sandbox did not start: {exc}\n{self.output.text()}"
+                ) from exc
+        return self.info
+
+    @property
+    def alive(self) -> bool:
+        return self.proc.poll() is None and self.ctrl.fileno() >= 0
+
+    def new_template(
+        self, uid: int | None, limits: Limits
+    ) -> tuple[int, socket.socket, "OutputReader"]:
+        """Fork a template; returns its pid, its control socket and its output."""
+        ours, theirs = socket.socketpair()
+        read_end, write_end = os.pipe()
         try:
-            ready = self._recv(START_TIMEOUT_S)
-        except SandboxError as exc:
-            raise SandboxError(f"the worker did not start: {exc}\n{self.output.text()}") from exc
-        self.isolation.network = ready["network"]
-        self.isolation.user = f"nobody (uid {NOBODY})" if root else f"uid {ready['uid']}"
-        self._ready = True
+            send_message(self.ctrl, {"op": "template", "uid": uid, "limits": asdict(limits)})
+            socket.send_fds(self.ctrl, [b"T"], [theirs.fileno(), write_end])
+            pid = self._recv(CONTROL_TIMEOUT_S)["pid"]
+        except (OSError, KeyError) as exc:
+            ours.close()
+            os.close(read_end)
+            raise SandboxError(f"the sandbox is gone: {exc}") from exc
+        except SandboxError:
+            ours.close()
+            os.close(read_end)
+            raise
+        finally:
+            theirs.close()
+            os.close(write_end)
+        return pid, ours, OutputReader(read_end, limits.output_kib * 1024)
 
-    def _command(self, fd: int, root: bool) -> list[str]:
-        worker = [
-            sys.executable,
-            "-s",
-            "-B",
-            "-m",
-            "grader.worker",
-            "--ctrl-fd",
-            str(fd),
-            "--limits",
-            json.dumps(self._limits()),
-        ]
+    def reap(self, pid: int) -> None:
+        """Remove a template and everything of its uid; a zygote that fails is closed."""
+        try:
+            send_message(self.ctrl, {"op": "reap", "pid": pid})
+            self._recv(CONTROL_TIMEOUT_S)
+        except (OSError, SandboxError):
+            self.close()
+
+    def _recv(self, timeout: float) -> dict:
+        try:
+            header, _ = recv_message(self.ctrl, time.monotonic() + timeout)
+        except Timeout as exc:
+            raise SandboxError(f"no answer from the sandbox within {timeout:g} s") from exc
+        except ProtocolError as exc:
+            raise SandboxError(f"the sandbox failed ({_exit_status(self.proc)}): {exc}") from exc
+        return header
+
+    def close(self) -> None:
+        """Kill the zygote and everything under it; remove its folder."""
+        _kill_group(self.proc)
+        self.ctrl.close()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def _command(self, fd: int) -> list[str]:
+        worker = [sys.executable, "-s", "-B", "-m", "grader.worker", "--ctrl-fd", str(fd)]
         if self.method == "process":
-            worker += ["--workdir", self.workdir, "--unshare-net"]
-            return worker + (["--drop-uid", str(NOBODY), "--drop-late"] if root else [])
-        worker += ["--workdir", "/tmp"] + (["--drop-uid", str(NOBODY)] if root else [])
-        return self._bwrap_prefix(root) + worker
+            return [*worker, "--workdir", self.workdir, "--unshare-net"]
+        return [*self._bwrap_prefix(), *worker, "--workdir", "/tmp"]
 
-    def _bwrap_prefix(self, root: bool) -> list[str]:
+    def _bwrap_prefix(self) -> list[str]:
         """bubblewrap: a fresh root with read-only system, Python and grader; secrets masked."""
         args = [
             bwrap_available(),
@@ -310,7 +319,7 @@ class Sandbox:
             "--cap-drop",
             "ALL",
         ]
-        if root:  # the worker drops to nobody itself, then has no capability left
+        if os.geteuid() == 0:  # templates drop to their own uid, and then have no capability
             args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
         for top in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc"):
             if os.path.islink(top):
@@ -330,7 +339,6 @@ class Sandbox:
         args += ["--proc", "/proc", "--dev", "/dev"]
         for secret in self.hide:
             args += ["--perms", "0000", "--tmpfs", str(secret)]
-        self.isolation.hidden = [str(p) for p in self.hide]
         return [*args, "--chdir", "/tmp", "--"]
 
     def _readable_paths(self) -> list[Path]:
@@ -354,7 +362,9 @@ class Sandbox:
                 and path != PACKAGE_DIR
             )
             under_system = path.parts[1:2] and "/" + path.parts[1] in ("/usr", "/etc")
-            if not holds_secret and not under_system:
+            # The worker's own private /tmp must stay writable: never bind /tmp itself.
+            private = path in (Path("/"), Path("/tmp"))
+            if not holds_secret and not under_system and not private:
                 keep.add(path)
         # A folder inside another kept folder is bound with it.
         return sorted(p for p in keep if not any(q in p.parents for q in keep))
@@ -373,10 +383,90 @@ class Sandbox:
             "MKL_NUM_THREADS": "1",
             "MPLBACKEND": "Agg",
             "JOBLIB_MULTIPROCESSING": "0",
+            # Sandbox uids have no passwd entry; getpass.getuser() (torch's caches) reads these.
+            "USER": "student",
+            "LOGNAME": "student",
         }
 
-    def _limits(self) -> dict:
-        return asdict(self.limits)
+
+_ZYGOTES: dict[tuple, Zygote] = {}
+
+
+def zygote_for(method: str, hide: list[Path]) -> Zygote:
+    """This process's zygote for a method and set of hidden paths, started if needed."""
+    key = (method, tuple(hide))
+    zygote = _ZYGOTES.get(key)
+    if zygote is None or not zygote.alive:
+        zygote = _ZYGOTES[key] = Zygote(method, hide)
+    return zygote
+
+
+@atexit.register
+def close_zygotes() -> None:
+    """Stop every zygote of this process (also done by the kernel when the process dies)."""
+    while _ZYGOTES:
+        _ZYGOTES.popitem()[1].close()
+
+
+class Sandbox:
+    """One submission's template (restarted as needed) and the workers forked from it.
+
+    Use as a context manager; :meth:`close` leaves no process of the submission behind.
+    """
+
+    def __init__(self, *, limits: Limits, hide: Iterable[Path] = (), method: str = "auto"):
+        self.limits = limits
+        self.hide = [Path(p) for p in hide]
+        self.method = self._resolve_method(method)
+        self.isolation = Isolation(
+            self.method,
+            limits=asdict(limits),
+            hidden=[str(p) for p in self.hide] if self.method == "bubblewrap" else [],
+        )
+        self.zygote: Zygote | None = None
+        self.pid: int | None = None
+        self.ctrl: socket.socket | None = None
+        self.output: OutputReader | None = None
+        self.uid: int | None = None
+        self.modules: list[ModuleSpec] = []
+        self.restarts = 0
+
+    @staticmethod
+    def _resolve_method(method: str) -> str:
+        if method == "auto":
+            return "bubblewrap" if bwrap_available() else "process"
+        if method == "bubblewrap" and not bwrap_available():
+            raise SandboxError("bubblewrap (bwrap) is not installed or not usable here")
+        if method not in ("bubblewrap", "process"):
+            raise SandboxError(f"unknown sandbox method {method!r}")
+        return method
+
+    def __enter__(self) -> "Sandbox":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --------------------------------------------------------------------- template life
+
+    def start(self) -> None:
+        """Make sure the zygote is starting (it imports torch while the grader goes on)."""
+        if self.zygote is None or not self.zygote.alive:
+            self.zygote = zygote_for(self.method, self.hide)
+
+    def ready(self) -> None:
+        """Fork this submission's template from the zygote and wait until it answers."""
+        if self.ctrl is not None:
+            return
+        self.start()
+        info = self.zygote.ready()
+        # Root runs each submission as a fresh unprivileged uid; anyone else stays themselves.
+        self.uid = random.choice(SANDBOX_UIDS) if os.geteuid() == 0 else None
+        self.pid, self.ctrl, self.output = self.zygote.new_template(self.uid, self.limits)
+        ready = self._recv(START_TIMEOUT_S)
+        own = "unprivileged, of its own" if self.uid is not None else "the grader's"
+        self.isolation.network = info["network"]
+        self.isolation.user = f"uid {ready['uid']} ({own})"
 
     def _send(self, header: dict) -> None:
         try:
@@ -390,31 +480,15 @@ class Sandbox:
         except Timeout as exc:
             raise SandboxError(f"no answer from the worker template within {timeout:g} s") from exc
         except ProtocolError as exc:
-            raise SandboxError(
-                f"the worker template failed ({self._exit_status()}): {exc}"
-            ) from exc
+            raise SandboxError(f"the worker template failed: {exc}") from exc
         return header
 
-    def _exit_status(self) -> str:
-        try:
-            code = self.proc.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            return "still running"
-        if code < 0:
-            return f"killed by {signal.Signals(-code).name}"
-        return f"exit status {code}"
-
     def close(self) -> None:
-        """Kill the template and every process it made; remove its working directory."""
-        if self.proc is not None:
-            _kill_group(self.proc)
-            self.proc = None
+        """Kill the template, its workers and whatever they started; remove their folder."""
         if self.ctrl is not None:
             self.ctrl.close()
             self.ctrl = None
-        if self.workdir is not None:
-            shutil.rmtree(self.workdir, ignore_errors=True)
-            self.workdir = None
+            self.zygote.reap(self.pid)
 
     def _restart(self) -> None:
         if self.restarts >= MAX_RESTARTS:
@@ -472,10 +546,7 @@ class Sandbox:
                     raise
                 if "no answer" in str(exc):
                     return current, f"did not finish within {timeout:g} s while the module loaded"
-                return (
-                    current,
-                    f"crashed the worker while the module loaded ({self._exit_status()})",
-                )
+                return current, "crashed the worker while the module loaded"
             if message.get("event") == "cell":
                 current = (message["module"], message["key"])
                 if on_cell:
@@ -537,8 +608,16 @@ def _load_report(modules: dict) -> dict:
     }
 
 
+def _exit_status(proc: subprocess.Popen) -> str:
+    try:
+        code = proc.wait(timeout=2)
+    except subprocess.TimeoutExpired:
+        return "still running"
+    return f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
+
+
 def _kill_group(proc: subprocess.Popen) -> None:
-    """SIGKILL the template's whole session; bwrap's pid namespace takes the rest with it."""
+    """SIGKILL the zygote's whole session; bwrap's pid namespace takes the rest with it."""
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):

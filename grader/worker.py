@@ -1,24 +1,26 @@
 """The worker side: runs inside the sandbox, executes the submission and serves calls.
 
-One submission gets this process tree (``python -m grader.worker``, started by
-:mod:`grader.sandbox`, alone in its sandbox)::
+The process tree (``python -m grader.worker``, started by :mod:`grader.sandbox`)::
 
-    template    imports torch once, executes the submission's cells once, then waits
-      └─ worker one per test: os.fork() of the template, limits applied, serves calls
+    zygote          imports and warms up torch once; never runs student code
+      └─ template   one per submission: a fork under a uid of its own; executes the
+         │          submission's cells once, then waits
+         └─ worker  one per test: a fork of the template, limits applied, serves calls
 
-Everything here may be tampered with by the submission, since it runs in the same process:
-nothing decides a score on this side. It answers requests with data or handles (see
-:mod:`grader.protocol`) and the trusted grader judges the answers.
+The zygote lives as long as the grader process, so a batch pays the torch import once.
+Everything below the zygote may be tampered with by the submission: nothing decides a
+score on this side. It answers requests with data or handles (see :mod:`grader.protocol`)
+and the trusted grader judges the answers.
 """
 
 import argparse
 import ctypes
 import io
-import json
 import linecache
 import os
 import random
 import resource
+import shutil
 import signal
 import socket
 import sys
@@ -32,46 +34,34 @@ from grader.protocol import Decoder, Encoder, PeerClosed, recv_message, send_mes
 
 MAX_MESSAGE = 4000  # characters of an exception message sent back
 MAX_TRACEBACK = 20  # student frames kept in a traceback
+PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER = 1, 36
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the template process (``python -m grader.worker``)."""
+    """Entry point of the zygote (``python -m grader.worker``)."""
     parser = argparse.ArgumentParser(prog="grader.worker")
     parser.add_argument("--ctrl-fd", type=int, required=True)
-    parser.add_argument("--limits", type=json.loads, default={})
-    parser.add_argument("--drop-uid", type=int, help="become this uid (when started as root)")
-    parser.add_argument(
-        "--drop-late",
-        action="store_true",
-        help="drop after warming up imports (no sandbox: python may be unreadable)",
-    )
     parser.add_argument("--unshare-net", action="store_true", help="leave the network namespace")
-    parser.add_argument("--workdir", default=None)
+    parser.add_argument("--workdir", required=True, help="where templates make their folders")
     args = parser.parse_args(argv)
 
     ctrl = socket.socket(fileno=args.ctrl_fd)
     network = _unshare_network() if args.unshare_net else "isolated by the sandbox"
-    if args.drop_uid is not None and not args.drop_late:
-        _drop_privileges(args.drop_uid)
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # no zygote outlives its grader
+    libc.prctl(PR_SET_CHILD_SUBREAPER, 1)  # orphaned workers come back to us, to be reaped
     _warm_up()
-    if args.drop_uid is not None and args.drop_late:
-        _drop_privileges(args.drop_uid)
-    _set_common_limits(args.limits)
-    _limit_template_processes()
-    workdir = args.workdir or tempfile.gettempdir()
-    os.chdir(workdir)
+    _rlimit(resource.RLIMIT_CORE, 0)
     send_message(
         ctrl,
         {
             "event": "ready",
-            "pid": os.getpid(),
-            "uid": os.getuid(),
             "network": network,
             "python": sys.version.split()[0],
             "torch": sys.modules["torch"].__version__,
         },
     )
-    Template(ctrl, args.limits, workdir).serve()
+    Zygote(ctrl, args.workdir).serve()
 
 
 # ----------------------------------------------------------------------------- process set-up
@@ -166,6 +156,168 @@ def _rlimit(which: int, value: int, hard: int | None = None) -> None:
         resource.setrlimit(which, (value, value if hard is None else hard))
     except (ValueError, OSError):
         pass  # a hard limit already lower than ours
+
+
+# ----------------------------------------------------------------------------- zygote
+
+
+class Zygote:
+    """Forks one template per submission and, when asked, removes it and all it left behind.
+
+    Requests on ``ctrl``: ``template`` (followed by the template's control socket and output
+    pipe as file descriptors; ``uid`` to run it as, ``limits``) and ``reap``.
+    """
+
+    def __init__(self, ctrl: socket.socket, workdir: str):
+        self.ctrl = ctrl
+        self.workdir = workdir
+        self.templates: dict[int, int | None] = {}  # pid -> uid (None: the zygote's own)
+
+    def serve(self) -> None:
+        while True:
+            try:
+                request, _ = recv_message(self.ctrl)
+            except PeerClosed:
+                os._exit(0)
+            if request.get("op") == "template":
+                send_message(self.ctrl, {"pid": self.fork_template(request)})
+            elif request.get("op") == "reap":
+                send_message(self.ctrl, {"status": self.reap(request["pid"])})
+            _reap_zombies()
+
+    def fork_template(self, request: dict) -> int:
+        _, fds, _, _ = socket.recv_fds(self.ctrl, 1, 2)
+        ctrl_fd, out_fd = fds
+        uid, limits = request.get("uid"), request.get("limits", {})
+        _flush_std()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                self.ctrl.close()
+                _become_template(ctrl_fd, out_fd, uid, limits, self.workdir)
+            finally:
+                os._exit(0)
+        os.close(ctrl_fd)
+        os.close(out_fd)
+        self.templates[pid] = uid
+        return pid
+
+    def reap(self, pid: int) -> str:
+        """Kill a template, its workers and anything they started; remove their folder."""
+        uid = self.templates.pop(pid, None)
+        folder = _template_dir(self.workdir, pid)
+        if uid is None:
+            _signal_group(pid)
+            _kill_strays(set(self.templates))
+            shutil.rmtree(folder, ignore_errors=True)
+        else:  # everything of that uid, killed by a process of that uid: no capability needed
+            _as_uid(uid, lambda: (_kill_all_of_my_uid(), shutil.rmtree(folder, True)))
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+        # Killed workers come back to us (we are their subreaper): wait until none is left.
+        give_up = time.monotonic() + 5
+        while time.monotonic() < give_up and any(_uid_of(p) == uid for p in _children()):
+            _reap_zombies()
+            time.sleep(0.005)
+        return "removed"
+
+
+def _become_template(ctrl_fd: int, out_fd: int, uid: int | None, limits: dict, root: str) -> None:
+    """In the forked child: own session, own uid, limits, own folder; then serve the grader."""
+    os.setsid()
+    os.dup2(out_fd, 1)
+    os.dup2(out_fd, 2)
+    os.close(out_fd)
+    if uid is not None:
+        _drop_privileges(uid)
+    _set_common_limits(limits)
+    _limit_template_processes()
+    folder = _template_dir(root, os.getpid())
+    os.mkdir(folder, 0o700)
+    os.chdir(folder)
+    tempfile.tempdir = folder
+    ctrl = socket.socket(fileno=ctrl_fd)
+    send_message(ctrl, {"event": "ready", "uid": os.getuid()})
+    Template(ctrl, limits, folder).serve()
+
+
+def _template_dir(root: str, pid: int) -> str:
+    return os.path.join(root, f"submission-{pid}")
+
+
+def _as_uid(uid: int, action) -> None:
+    """Run ``action`` in a short-lived child that has become ``uid``."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            _drop_privileges(uid)
+            action()
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+
+
+def _kill_all_of_my_uid() -> None:
+    """SIGKILL every process of this uid but ourselves, until none is left (fork bombs race)."""
+    for _ in range(50):
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            return
+        time.sleep(0.005)
+
+
+def _signal_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+def _kill_strays(keep: set[int]) -> None:
+    """Kill our children that are no template (orphans that left their session)."""
+    for _ in range(50):
+        strays = [p for p in _children() if p not in keep]
+        if not strays:
+            return
+        for stray in strays:
+            try:
+                os.kill(stray, signal.SIGKILL)
+            except OSError:
+                pass
+        _reap_zombies()
+
+
+def _children() -> list[int]:
+    me, found = os.getpid(), []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == me:
+                        found.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                continue
+    return found
+
+
+def _uid_of(pid: int) -> int | None:
+    try:
+        return os.stat(f"/proc/{pid}").st_uid
+    except OSError:
+        return None
+
+
+def _reap_zombies() -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
 
 
 # ----------------------------------------------------------------------------- template
