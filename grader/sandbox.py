@@ -21,6 +21,7 @@ import atexit
 import json
 import os
 import random
+import select
 import shutil
 import signal
 import socket
@@ -42,7 +43,7 @@ from grader.protocol import PeerClosed, ProtocolError, Timeout, recv_message, se
 SANDBOX_UIDS = range(200_000, 300_000)  # unprivileged, no passwd entry, one per sandbox
 START_TIMEOUT_S = 120.0  # python + torch import + warm-up on a slow, busy machine
 CONTROL_TIMEOUT_S = 15.0  # one spawn or kill round trip with the template
-MAX_RESTARTS = 3
+MAX_RESTARTS = 3  # template replacements in a row, with no working worker in between
 
 
 class SandboxError(RuntimeError):
@@ -284,6 +285,14 @@ class Zygote:
         except (OSError, SandboxError):
             self.close()
 
+    def state(self, pid: int) -> str:
+        """A template's process state (``R``, ``S``, ``T`` stopped, ``Z``...) or ``gone``."""
+        try:
+            send_message(self.ctrl, {"op": "state", "pid": pid})
+            return str(self._recv(CONTROL_TIMEOUT_S).get("state", "gone"))
+        except (OSError, SandboxError):
+            return "gone"
+
     def _recv(self, timeout: float) -> dict:
         try:
             header, _ = recv_message(self.ctrl, time.monotonic() + timeout)
@@ -491,8 +500,11 @@ class Sandbox:
             self.zygote.reap(self.pid)
 
     def _restart(self) -> None:
+        """Replace a broken template; give up after several failures in a row."""
         if self.restarts >= MAX_RESTARTS:
-            raise SandboxError("the worker template failed too often; giving up on this submission")
+            raise SandboxError(
+                "the worker template failed repeatedly; giving up on this submission"
+            )
         self.restarts += 1
         self.close()
         self.ready()
@@ -569,7 +581,7 @@ class Sandbox:
             try:
                 self._send({"op": "spawn"})
                 socket.send_fds(self.ctrl, [b"F"], [theirs.fileno(), write_end])
-                pid = self._recv(CONTROL_TIMEOUT_S)["pid"]
+                pid = self._control_answer()["pid"]
             except (SandboxError, OSError, KeyError):
                 ours.close()
                 os.close(read_end)
@@ -580,6 +592,7 @@ class Sandbox:
             finally:
                 theirs.close()
                 os.close(write_end)
+            self.restarts = 0  # the template works again: a later failure gets a fresh budget
             cap = self.limits.output_kib * 1024
             return Worker(self, ours, pid, OutputReader(read_end, cap))
         raise AssertionError("unreachable")
@@ -588,10 +601,30 @@ class Sandbox:
         """Have the template kill and reap one worker; replace a template that does not."""
         try:
             self._send({"op": "kill", "pid": pid, "grace": grace})
-            return self._recv(CONTROL_TIMEOUT_S).get("status", "unknown")
+            return self._control_answer().get("status", "unknown")
         except SandboxError:
             self._restart()
             return "killed with its template"
+
+    def _control_answer(self) -> dict:
+        """The template's answer to a control request; fail fast if it is stopped or dead.
+
+        A worker may stop (SIGSTOP) or kill its template; asking the zygote about the
+        template's state every second turns a long silent wait into a quick restart.
+        """
+        give_up = time.monotonic() + CONTROL_TIMEOUT_S
+        while True:
+            left = give_up - time.monotonic()
+            readable, _, _ = select.select([self.ctrl], [], [], max(0.0, min(1.0, left)))
+            if readable:  # a whole message is read with the remaining time, never a part
+                return self._recv(max(left, 0.01))
+            if left <= 0:
+                raise SandboxError(
+                    f"no answer from the worker template within {CONTROL_TIMEOUT_S:g} s"
+                )
+            state = self.zygote.state(self.pid)
+            if state in ("T", "t", "Z", "X", "gone"):
+                raise SandboxError(f"the worker template is not running (state {state})")
 
 
 def _installation_dirs() -> set[Path]:

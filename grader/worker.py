@@ -183,6 +183,8 @@ class Zygote:
                 send_message(self.ctrl, {"pid": self.fork_template(request)})
             elif request.get("op") == "reap":
                 send_message(self.ctrl, {"status": self.reap(request["pid"])})
+            elif request.get("op") == "state":
+                send_message(self.ctrl, {"state": _process_state(request["pid"])})
             _reap_zombies()
 
     def fork_template(self, request: dict) -> int:
@@ -301,6 +303,14 @@ def _children() -> list[int]:
             except (OSError, ValueError, IndexError):
                 continue
     return found
+
+
+def _process_state(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return "gone"
 
 
 def _uid_of(pid: int) -> int | None:

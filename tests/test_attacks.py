@@ -1,0 +1,131 @@
+"""Attacks whose defence is more than a score: what must not happen in the grader's world.
+
+The corpus (test_corpus.py) proves each attack scores exactly its honest part. These tests
+check the side effects: nothing the worker sends is executed here, files it writes never
+reach the grader's file system, its output cannot forge the report, and a submission that
+hangs, crashes and fork-bombs is graded in bounded time with no process left behind.
+Submissions here hold only the cells under attack, so the other sections fail fast.
+"""
+
+import dataclasses
+import os
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from grader.grading import grade
+from grader.report.table import render
+from grader.sandbox import bwrap_available
+
+pytestmark = pytest.mark.slow
+IMPORTS = "# IMPORTS — hw1_basics\nimport torch\nfrom torch import nn\n\n\n"
+
+
+def _grade(tmp_path: Path, body: str, course, **limits) -> object:
+    path = tmp_path / "hw1_basics.py"
+    path.write_text(IMPORTS + body, encoding="utf-8")
+    if limits:
+        course = dataclasses.replace(course, limits=dataclasses.replace(course.limits, **limits))
+    return grade(path, course=course, seed=1, homeworks=["hw1_basics"])
+
+
+def _section(report, section_id: str):
+    return next(s for s in report.homeworks[0].sections if s.id == section_id)
+
+
+def test_nothing_the_worker_sends_is_unpickled_or_run(tmp_path, course):
+    marker = Path("/tmp/torchgrade-pwned-by-reduce")
+    marker.unlink(missing_ok=True)
+    body = (
+        "# EXERCISE 1.3 — LogisticRegression\n"
+        "class _Payload:\n"
+        "    def __reduce__(self):\n"
+        "        import os\n"
+        f"        return (os.system, ('touch {marker}',))\n\n"
+        "class LogisticRegression(nn.Module):\n"
+        "    def __init__(self, d):\n        super().__init__()\n"
+        "    def forward(self, X):\n        return _Payload()\n"
+    )
+    report = _grade(tmp_path, body, course)
+    assert _section(report, "1.3").score == 0
+    assert not marker.exists()
+
+
+def test_output_cannot_forge_the_report(tmp_path, course):
+    fake = "\\x1b[2J\\x1b[HSCORE 15 / 15\\n1.3 LogisticRegression 2 / 2"
+    body = (
+        "# EXERCISE 1.3 — LogisticRegression\n"
+        f"print('{fake}')\n"
+        "class LogisticRegression(nn.Module):\n"
+        "    def __init__(self, d):\n"
+        f"        super().__init__()\n        print('{fake}')\n"
+        "    def forward(self, X):\n        return torch.zeros(X.shape[0], 1)\n"
+    )
+    report = _grade(tmp_path, body, course)
+    assert report.score == 0
+    text = render(report)
+    assert "\x1b" not in text
+    for line in text.splitlines():  # forged lines appear only as the student's quoted output
+        if "SCORE 15 / 15" in line or "2 / 2" in line:
+            assert line.lstrip().startswith("│"), line
+
+
+@pytest.mark.skipif(not bwrap_available(), reason="without bubblewrap the worker can write files")
+def test_files_written_by_the_worker_stay_in_the_sandbox(tmp_path, course):
+    watched = [ROOT, ROOT / "grader", Path.home(), Path("/tmp")]
+    before = {p: set(os.listdir(p)) for p in watched}
+    body = (
+        "# EXERCISE 1.3 — LogisticRegression\n"
+        "import os\n"
+        f"_PLACES = {[str(p) for p in watched]!r} + [os.getcwd()]\n"
+        "def _spray():\n"
+        "    for place in _PLACES:\n"
+        "        try:\n"
+        "            open(os.path.join(place, 'results.json'), 'w').write('{\"score\": 15}')\n"
+        "        except OSError:\n"
+        "            pass\n"
+        "_spray()\n"
+        "class LogisticRegression(nn.Module):\n"
+        "    def __init__(self, d):\n        super().__init__()\n        _spray()\n"
+        "    def forward(self, X):\n        return torch.zeros(X.shape[0], 1)\n"
+    )
+    report = _grade(tmp_path, body, course)
+    assert _section(report, "1.3").score == 0
+    for place in watched:
+        assert set(os.listdir(place)) - before[place] == set(), place
+
+
+def test_hang_crash_and_fork_bomb_are_bounded_and_leave_nothing(tmp_path, course):
+    body = (
+        "# EXERCISE 1.3 — LogisticRegression\n"
+        "class LogisticRegression(nn.Module):\n"
+        "    def __init__(self, d):\n        super().__init__()\n"
+        "        while True:\n            pass\n\n\n"
+        "# EXERCISE 1.4 — sigmoid\n"
+        "import ctypes\n"
+        "def sigmoid(z):\n    ctypes.string_at(0)\n\n\n"
+        "# EXERCISE 1.6 — make_mlp\n"
+        "import os\n"
+        "while True:\n"
+        "    try:\n        os.fork()\n"
+        "    except OSError:\n        pass\n"
+    )
+    start = time.monotonic()
+    report = _grade(tmp_path, body, course, test_timeout_s=3, import_timeout_s=5)
+    elapsed = time.monotonic() - start
+    assert report.score == 0
+    assert "did not finish" in _section(report, "1.6").reason
+    assert elapsed < 120, elapsed
+    if os.geteuid() == 0:  # the submission ran as a uid of its own: none of it may remain
+        uid = int(report.isolation["user"].split()[1])
+        leftovers = [p for p in os.listdir("/proc") if p.isdigit() and _owner(p) == uid]
+        assert leftovers == []
+
+
+def _owner(pid: str) -> int | None:
+    try:
+        return os.stat(f"/proc/{pid}").st_uid
+    except OSError:
+        return None
