@@ -165,10 +165,12 @@ class Encoder:
             return {"t": "dtype", "v": str(value).removeprefix("torch.")}
         if isinstance(value, torch.Size):
             return {"t": "tuple", "v": [int(d) for d in value]}
-        if type(value) in (list, tuple):
+        # Subclasses cross as their base: a state_dict is an OrderedDict, torch.max returns a
+        # named tuple. Their extra behaviour is not data and stays behind.
+        if isinstance(value, (list, tuple)):
             items = [self.encode(v, depth + 1) for v in value]
-            return items if type(value) is list else {"t": "tuple", "v": items}
-        if type(value) is dict:
+            return items if isinstance(value, list) else {"t": "tuple", "v": items}
+        if isinstance(value, dict):
             pairs = [
                 [self.encode(k, depth + 1), self.encode(v, depth + 1)] for k, v in value.items()
             ]

@@ -47,6 +47,9 @@ def replace_chunks(text: str, replacement: str) -> str:
     header, chunks = split_module(text)
     _, new = split_module(replacement)
     by_key = {(c.marker.kind, c.marker.name): c for c in new}
+    unknown = set(by_key) - {(c.marker.kind, c.marker.name) for c in chunks}
+    if unknown:  # a mistyped marker would silently test the unchanged solution
+        raise ValueError(f"chunks with no counterpart in the solution: {sorted(unknown)}")
     out = [by_key.get((c.marker.kind, c.marker.name), c).source for c in chunks]
     return "\n\n\n".join([header, *out]) + "\n"
 

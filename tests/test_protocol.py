@@ -57,6 +57,14 @@ def test_data_roundtrips_exactly():
     assert back["dt"] is torch.float64
 
 
+def test_container_subclasses_cross_as_their_base():
+    from collections import OrderedDict, namedtuple
+
+    pair = namedtuple("pair", "a b")
+    back = roundtrip(OrderedDict(w=torch.ones(1), p=pair(1, 2)))
+    assert type(back) is dict and back["p"] == (1, 2) and torch.equal(back["w"], torch.ones(1))
+
+
 def test_non_finite_floats_are_tagged_not_bare():
     encoded = Encoder(_no_handles).encode([math.nan, math.inf, -math.inf])
     assert json.dumps(encoded, allow_nan=False)  # no bare NaN in the JSON

@@ -33,15 +33,18 @@ def backward(
     *args: Any,
     wrt: Sequence[int] = (),
     params_of: nn.Module | None = None,
+    upstream: torch.Tensor | None = None,
     **kwargs: Any,
 ) -> dict:
-    """Call ``fn(*args, **kwargs)`` and backpropagate the sum of its output.
+    """Call ``fn(*args, **kwargs)`` and backpropagate ``(output * upstream).sum()``.
 
     Args:
         fn: any callable of the submission (a function, a module).
         wrt: indices of positional tensor arguments to differentiate with respect to; each is
             cloned as a leaf with ``requires_grad=True``.
         params_of: a module whose parameters' gradients to return as well (zeroed first).
+        upstream: the gradient flowing into the output (default: ones). Needed where the
+            gradient of a plain sum vanishes, e.g. through a batch normalization.
 
     Returns:
         ``{"output": detached output, "grads": [grad per index in wrt (None if unused)],
@@ -53,7 +56,7 @@ def backward(
     if params_of is not None:
         params_of.zero_grad(set_to_none=True)
     output = fn(*args, **kwargs)
-    output.sum().backward()
+    (output.sum() if upstream is None else (output * upstream).sum()).backward()
     param_grads = {}
     if params_of is not None:
         param_grads = {name: p.grad for name, p in params_of.named_parameters()}
