@@ -5,9 +5,12 @@ a plain :class:`~grader.results.GradeReport`, rendered elsewhere.
 """
 
 import contextlib
+import importlib
 import io
 import os
 import secrets
+import sys
+import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -79,7 +82,8 @@ def grade(
         limits=course.limits, hide=hidden_paths(course.suites_dir, course.root), method=sandbox
     )
     with box:
-        box.start()  # the template imports torch while we read the submission
+        box.start()  # the sandbox warms up while we read the submission and the suite
+        _warm_up_trusted_side()
         return _grade(box, path, course, seed, public_only, homeworks, progress, started, clock)
 
 
@@ -119,6 +123,15 @@ def _grade(
         public_only=public_only,
         notes=submission.notes,
     )
+
+
+def _warm_up_trusted_side() -> None:
+    """Import torch._dynamo in the background: the first optimizer the reference solutions
+    create imports it (seconds), and the grader would otherwise wait for it mid-suite."""
+    if "torch._dynamo" not in sys.modules:
+        threading.Thread(
+            target=importlib.import_module, args=("torch._dynamo",), daemon=True
+        ).start()
 
 
 def _load(

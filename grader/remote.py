@@ -34,6 +34,12 @@ class StudentError(Exception):
             return (
                 f"not implemented yet ({self.message})" if self.message else "not implemented yet"
             )
+        if self.call.startswith("grader.probes"):  # our helper choked on the student's object
+            probe = self.call.removesuffix("(...)")
+            return (
+                f"the grader's probe {probe} could not use what your code returned or built "
+                f"({self.type_name}: {self.message})"
+            )
         where = f"{self.call} raised " if self.call else ""
         text = f"{where}{self.type_name}: {self.message}".rstrip(": ")
         return f"{text}\n{self.traceback.rstrip()}" if self.traceback.strip() else text
