@@ -1,16 +1,28 @@
-"""The ``grader`` command: a thin layer over :mod:`grader.grading` and :mod:`grader.checking`.
+"""The ``grader`` command: a thin layer over the library's keyword-only functions.
 
-Exit codes of ``grader grade``: 0 full marks, 1 graded with points lost, 2 not graded (an
-unreadable submission, a malformed suite, a grader error). ``grader check``: 0 when every
-release check passes, 1 otherwise.
+Exit codes:
+
+- ``grader grade PATH`` and ``grader report FILE``: 0 full marks, 1 graded with points lost,
+  2 not graded (an unreadable submission, a malformed suite, a grader error).
+- ``grader grade SOURCES... --csv FILE`` (a batch): 0 every submission was graded (whatever
+  its score), 3 the gradebook was written but some submissions could not be graded (their
+  rows say why), 2 nothing to grade or bad arguments.
+- ``grader check``: 0 when every release check passes, 1 otherwise.
+- ``grader release``: 0 the bundle is written and the leak scan found nothing, 1 the leak
+  scan found a solution body or a hidden test name (listed; do not distribute the bundle),
+  2 the bundle could not be built.
+- ``grader init-ci`` and ``grader gradescope-bundle``: 0 written, 2 refused (a file exists,
+  bad arguments).
 """
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from grader import notebooks
 from grader.course import CourseError, load_course
@@ -20,6 +32,8 @@ from grader.report.table import renderable, score_text
 from grader.submission import SubmissionError
 
 EXIT_FULL, EXIT_LOST, EXIT_ERROR = 0, 1, 2
+EXIT_BATCH_INCOMPLETE = 3
+EXIT_LEAK = 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,15 +56,28 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--course", type=Path, help="course table (default: the bundled one)")
     commands = parser.add_subparsers(title="commands")
 
-    grade = commands.add_parser("grade", help="grade a notebook, module, folder or zip")
-    grade.add_argument("path", nargs="?", type=Path, help=".ipynb, .py, folder or .zip")
+    grade = commands.add_parser(
+        "grade", help="grade a notebook, module, folder or zip; with --csv, a whole class"
+    )
+    grade.add_argument(
+        "path",
+        nargs="*",
+        type=Path,
+        help=".ipynb, .py, folder or .zip; with --csv: folders of submissions or glob patterns",
+    )
     grade.add_argument(
         "--target",
         choices=["solutions", "exercises"],
         help="grade the course's own solutions/ or exercises/ instead of PATH",
     )
     grade.add_argument("--seed", type=int, help="reproduce a run (the report prints its seed)")
-    grade.add_argument("--format", default="table", choices=sorted(FORMATS))
+    grade.add_argument(
+        "--format",
+        default="table",
+        choices=list(FORMATS),
+        help="table, json (docs/reports.md), gradescope (results.json), junit (XML), github "
+        "(Classroom's reporter; also sets the step output and job summary under Actions)",
+    )
     grade.add_argument("--output", type=Path, help="write the report here (the table still prints)")
     grade.add_argument("--homework", action="append", help="grade only this homework (repeatable)")
     grade.add_argument("--public", action="store_true", help="public tests only (self-check)")
@@ -60,7 +87,57 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="run the submission inside the grader: instructors' debugging only",
     )
+    batch = grade.add_argument_group("batch (a whole class into a gradebook)")
+    batch.add_argument("--csv", type=Path, help="grade every submission into this gradebook")
+    batch.add_argument("--jobs", type=int, default=1, help="grader processes at once")
+    batch.add_argument("--force", action="store_true", help="regrade already graded students")
+    batch.add_argument(
+        "--reports", type=Path, help="per-student results (default: <csv name>_reports/)"
+    )
+    batch.add_argument(
+        "--timeout", type=float, default=1800, help="seconds allowed per student (default 1800)"
+    )
     grade.set_defaults(func=cmd_grade)
+
+    report = commands.add_parser("report", help="render a saved JSON report in another format")
+    report.add_argument("file", type=Path, help="a JSON report, or a batch's per-student file")
+    report.add_argument("--format", default="table", choices=list(FORMATS))
+    report.add_argument("--output", type=Path)
+    report.set_defaults(func=cmd_report)
+
+    release = commands.add_parser(
+        "release", help="instructor: build the student bundle and prove nothing secret leaked"
+    )
+    release.add_argument("outdir", type=Path)
+    release.add_argument("--homework", action="append", help="release only this homework")
+    release.add_argument("--force", action="store_true", help="replace an existing OUTDIR")
+    release.add_argument(
+        "--scan-only", action="store_true", help="only run the leak scan on an existing OUTDIR"
+    )
+    release.set_defaults(func=cmd_release)
+
+    init_ci = commands.add_parser(
+        "init-ci", help="instructor: write a CI workflow that grades a student repository"
+    )
+    init_ci.add_argument("provider", choices=["github", "gitlab"])
+    init_ci.add_argument("--dest", type=Path, default=Path("."), help="repository root")
+    init_ci.add_argument("--homework", help="the homework the repository holds")
+    init_ci.add_argument(
+        "--grader-repo",
+        help="where CI installs the grader with its hidden tests from (a private repository: "
+        "OWNER/NAME on GitHub, a full URL on GitLab)",
+    )
+    init_ci.add_argument("--grader-ref", default="main", help="branch or tag of that repository")
+    init_ci.add_argument("--force", action="store_true", help="replace an existing file")
+    init_ci.set_defaults(func=cmd_init_ci)
+
+    gradescope = commands.add_parser(
+        "gradescope-bundle", help="instructor: build the autograder zip Gradescope runs"
+    )
+    gradescope.add_argument("zip", type=Path, help="the zip to write")
+    gradescope.add_argument("--homework", help="the homework of the Gradescope assignment")
+    gradescope.add_argument("--force", action="store_true", help="replace an existing zip")
+    gradescope.set_defaults(func=cmd_gradescope_bundle)
 
     check = commands.add_parser("check", help="instructor: verify the course before release")
     check.add_argument("--seed", type=int)
@@ -77,31 +154,177 @@ def _parser() -> argparse.ArgumentParser:
 
 def cmd_grade(args: argparse.Namespace) -> int:
     from grader.grading import grade
+    from grader.release import is_student_bundle
 
+    if args.csv:
+        return cmd_batch(args)
+    if len(args.path) > 1:
+        raise SubmissionError("give one PATH (or grade many into a gradebook with --csv FILE)")
     if not args.path and not args.target:
         raise SubmissionError("give a PATH to grade, or --target solutions|exercises")
+    course = load_course(args.course)
+    # A student bundle ships only the public tests: every run there is a self-check.
+    public = args.public or is_student_bundle(course)
     console = Console(stderr=True)
     with _Progress(console) as progress:
         report = grade(
-            args.path,
-            course=load_course(args.course),
+            args.path[0] if args.path else None,
+            course=course,
             target=args.target,
             seed=args.seed,
-            public_only=args.public,
+            public_only=public,
             homeworks=args.homework,
             sandbox="none" if args.no_sandbox else args.sandbox,
             progress=progress,
         )
-    text = render(report, args.format)
-    if args.output:
-        args.output.write_text(text, encoding="utf-8")
-    if args.output or args.format == "table":
+    return _emit(report, args.format, args.output)
+
+
+def _emit(report, fmt: str, output: Path | None) -> int:
+    """Print or write ``report`` in ``fmt``; the exit code its score means."""
+    text = render(report, fmt)
+    if output:
+        output.write_text(text, encoding="utf-8")
+    if output or fmt == "table":
         Console(highlight=False).print(renderable(report))
     else:
         sys.stdout.write(text)
+    if fmt == "github":
+        from grader.report import github
+
+        github.publish(report, os.environ)
     if report.errors:
         return EXIT_ERROR
-    return EXIT_FULL if report.score == report.max_points else EXIT_LOST
+    if report.public_only:  # a self-check: the hidden tests' points were never in play
+        passed = all(t.outcome == "passed" for h in report.homeworks for t in h.tests)
+        return EXIT_FULL if passed else EXIT_LOST
+    return EXIT_FULL if report.full_marks else EXIT_LOST
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from grader.batch import grade_batch
+
+    if not args.path:
+        raise SubmissionError("give the folders or glob patterns of the submissions to grade")
+    if args.target or args.public or args.no_sandbox or args.output or args.format != "table":
+        raise SubmissionError(
+            "a batch takes none of --target, --public, --no-sandbox, --output, --format: it "
+            "writes the gradebook (--csv) and one JSON report per student (--reports)"
+        )
+    console = Console(stderr=True)
+    with _BatchProgress(console) as progress:
+        result = grade_batch(
+            [str(p) for p in args.path],
+            course=load_course(args.course),
+            csv_path=args.csv,
+            reports_dir=args.reports,
+            jobs=args.jobs,
+            force=args.force,
+            homeworks=args.homework,
+            seed=args.seed,
+            sandbox=args.sandbox,
+            timeout_s=args.timeout,
+            progress=progress,
+        )
+    for note in result.notes:
+        console.print(f"[yellow]note:[/yellow] {escape(note)}", highlight=False)
+    if not result.entries:
+        raise SubmissionError("no submission found in " + ", ".join(map(str, args.path)))
+    failed = result.not_graded
+    for entry in failed:
+        console.print(
+            f"[red]not graded:[/red] {escape(entry.student)}: {escape(entry.reason)}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    console.print(
+        f"{len(result.graded)} graded now, {len(result.skipped)} already graded (skipped; --force "
+        f"regrades), {len(failed)} not graded → {result.csv} (reports: {result.reports_dir})",
+        highlight=False,
+        soft_wrap=True,
+    )
+    return EXIT_BATCH_INCOMPLETE if failed else EXIT_FULL
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    import json
+
+    from grader.results import GradeReport
+
+    try:
+        data = json.loads(args.file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SubmissionError(f"cannot read {args.file}: {exc}") from exc
+    if "batch_schema_version" in data:  # a batch's per-student file
+        if not data.get("report"):
+            raise SubmissionError(f"{data['student']} was not graded: {data.get('reason')}")
+        data = data["report"]
+    return _emit(GradeReport.from_dict(data), args.format, args.output)
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    from grader.release import ReleaseError, build_release, scan_release
+
+    course = load_course(args.course)
+    console = Console(highlight=False)
+    try:
+        if args.scan_only:
+            leaks, notes = scan_release(args.outdir, course=course), []
+        else:
+            result = build_release(
+                args.outdir, course=course, homeworks=args.homework, force=args.force
+            )
+            leaks, notes = result.leaks, result.notes
+            for path in result.files:
+                console.print(f"[dim]{escape(str(path))}[/dim]")
+    except ReleaseError as exc:
+        Console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False)
+        return EXIT_ERROR
+    for note in notes:
+        console.print(f"[yellow]note:[/yellow] {escape(note)}")
+    if leaks:
+        for leak in leaks:
+            console.print(f"[red]LEAK[/red] {escape(str(leak))}")
+        console.print(
+            f"[red bold]{len(leaks)} leak(s) in {args.outdir}: do not distribute it.[/red bold]"
+        )
+        return EXIT_LEAK
+    console.print(f"[green]✓[/green] {args.outdir}: no solution body, no hidden test name")
+    return 0
+
+
+def cmd_init_ci(args: argparse.Namespace) -> int:
+    from grader.ci import TemplateError, write_ci
+
+    try:
+        path = write_ci(
+            args.provider,
+            dest=args.dest,
+            course=load_course(args.course),
+            homework=args.homework,
+            grader_repo=args.grader_repo,
+            grader_ref=args.grader_ref,
+            force=args.force,
+        )
+    except TemplateError as exc:
+        Console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False)
+        return EXIT_ERROR
+    print(path)
+    return 0
+
+
+def cmd_gradescope_bundle(args: argparse.Namespace) -> int:
+    from grader.ci import TemplateError, gradescope_bundle
+
+    try:
+        path = gradescope_bundle(
+            args.zip, course=load_course(args.course), homework=args.homework, force=args.force
+        )
+    except TemplateError as exc:
+        Console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False)
+        return EXIT_ERROR
+    print(path)
+    return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -193,6 +416,63 @@ class _Progress:
                 self.bar.remove_task(self.task)
                 self.task = None
             self.bar.console.print(f"[dim]{text}[/dim]")
+        else:
+            print(text, file=sys.stderr, flush=True)
+
+
+class _BatchProgress:
+    """A batch's progress on stderr: one bar over the students, or one line per student."""
+
+    def __init__(self, console: Console):
+        self.console = console
+        self.bar = None
+        self.task = None
+
+    def __enter__(self) -> Callable[..., None]:
+        if self.console.is_terminal:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+
+            self.bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=self.console,
+                transient=True,
+            )
+            self.bar.start()
+        return self.update
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+    def update(self, event: str, **info: object) -> None:
+        if event == "batch":
+            skipped = f", {info['skipped']} already graded" if info["skipped"] else ""
+            self._line(f"grading {info['total']} submission(s){skipped}")
+            if self.bar is not None:
+                self.task = self.bar.add_task("grading", total=info["total"])
+        elif event == "done":
+            entry = info["entry"]
+            if entry.graded:
+                report = entry.report
+                outcome = f"{report.score:g} / {report.max_points:g}"
+            else:
+                outcome = f"not graded: {entry.reason}"
+            self._line(f"{entry.student}: {outcome}")
+            if self.bar is not None and self.task is not None:
+                self.bar.advance(self.task)
+
+    def _line(self, text: str) -> None:
+        if self.bar is not None:
+            self.bar.console.print(f"[dim]{escape(text)}[/dim]", highlight=False)
         else:
             print(text, file=sys.stderr, flush=True)
 

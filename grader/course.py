@@ -78,6 +78,7 @@ class Course:
     homeworks: tuple[Homework, ...]
     limits: Limits
     mark_divisor: float = 10.0
+    table: Path | None = None  # the course.toml this was read from
 
     @property
     def points(self) -> float:
@@ -130,6 +131,7 @@ def load_course(path: Path | None = None) -> Course:
         homeworks=homeworks,
         limits=Limits(**data.get("limits", {})),
         mark_divisor=float(meta.get("mark_divisor", 10)),
+        table=path.resolve(),
     )
 
 

@@ -7,6 +7,7 @@ documented JSON schema (``grader/schemas/report.schema.json``).
 from dataclasses import asdict, dataclass, field
 
 SCHEMA_VERSION = 1
+BATCH_SCHEMA_VERSION = 1
 
 
 def _round(x: float) -> float:
@@ -115,6 +116,25 @@ class GradeReport:
         """Tests that failed because of the grader, not the submission."""
         return [t for h in self.homeworks for t in h.tests if t.outcome == "error"]
 
+    @property
+    def full_marks(self) -> bool:
+        return self.score == self.max_points
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "GradeReport":
+        """The inverse of :meth:`to_dict`: a saved JSON report back as dataclasses."""
+        return cls(
+            submission=data["submission"],
+            seed=data["seed"],
+            homeworks=[_homework_from_dict(h) for h in data["homeworks"]],
+            isolation=data.get("isolation", {}),
+            started=data.get("started", ""),
+            duration_s=data.get("duration_s", 0.0),
+            grader_version=data.get("grader_version", ""),
+            public_only=data.get("public_only", False),
+            notes=list(data.get("notes", [])),
+        )
+
     def to_dict(self, details: bool = False) -> dict:
         """The JSON report (schema version 1); ``details`` adds instructor-only tracebacks."""
         return {
@@ -163,3 +183,82 @@ def _test_dict(t: TestResult, details: bool) -> dict:
     if not details:
         data.pop("details")
     return data
+
+
+def _homework_from_dict(data: dict) -> HomeworkResult:
+    return HomeworkResult(
+        id=data["id"],
+        title=data["title"],
+        origin=data.get("origin", ""),
+        sections=[
+            SectionResult(
+                id=s["id"],
+                title=s["title"],
+                max_points=s["max_score"],
+                tests=[_test_from_dict(t) for t in s["tests"]],
+                problems=list(s.get("problems", [])),
+            )
+            for s in data["sections"]
+        ],
+        notes=list(data.get("notes", [])),
+    )
+
+
+def _test_from_dict(data: dict) -> TestResult:
+    fields = {k: v for k, v in data.items() if k in TestResult.__dataclass_fields__}
+    return TestResult(**fields, points=data["max_score"])
+
+
+@dataclass
+class BatchEntry:
+    """One student of a batch: where the submission came from and how grading ended.
+
+    ``status`` is ``graded`` (``report`` holds the grade, possibly 0 for a broken notebook) or
+    ``not graded`` (no report: the submission was unreadable, or the grader process crashed or
+    ran out of time; ``reason`` says which). One such entry is saved as JSON per student; the
+    gradebook is rebuilt from them, and they are what makes a batch resumable.
+    """
+
+    student: str
+    sources: list[str]
+    fingerprint: str
+    status: str
+    reason: str = ""
+    exit_code: int | None = None
+    graded_at: str = ""
+    duration_s: float = 0.0
+    report: GradeReport | None = None
+
+    @property
+    def graded(self) -> bool:
+        return self.status == "graded" and self.report is not None
+
+    def to_dict(self) -> dict:
+        return {
+            "batch_schema_version": BATCH_SCHEMA_VERSION,
+            "student": self.student,
+            "sources": self.sources,
+            "fingerprint": self.fingerprint,
+            "status": self.status,
+            "reason": self.reason,
+            "exit_code": self.exit_code,
+            "graded_at": self.graded_at,
+            "duration_s": _round(self.duration_s),
+            # Instructor-only: the hidden tests' tracebacks help debug a grader error.
+            "report": self.report.to_dict(details=True) if self.report else None,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "BatchEntry":
+        report = data.get("report")
+        return cls(
+            student=data["student"],
+            sources=list(data.get("sources", [])),
+            fingerprint=data.get("fingerprint", ""),
+            status=data["status"],
+            reason=data.get("reason", ""),
+            exit_code=data.get("exit_code"),
+            graded_at=data.get("graded_at", ""),
+            duration_s=data.get("duration_s", 0.0),
+            report=GradeReport.from_dict(report) if report else None,
+        )

@@ -48,10 +48,17 @@ def expectation(case: Path) -> Expectation:
         raise ValueError(f"{case} has neither `loses:` nor `scores:`")
     words = (losses or "").split()
     pairs = dict(p.split("=") for p in (exact or "").split())
-    limits = {f"{name}_s": float(field(name)) for name in ("test_timeout", "import_timeout")
-              if field(name)}
-    return Expectation(set() if words == ["nothing"] else set(words),
-                       {k: float(v) for k, v in pairs.items()}, limits, field("requires"))
+    limits = {
+        f"{name}_s": float(field(name))
+        for name in ("test_timeout", "import_timeout")
+        if field(name)
+    }
+    return Expectation(
+        set() if words == ["nothing"] else set(words),
+        {k: float(v) for k, v in pairs.items()},
+        limits,
+        field("requires"),
+    )
 
 
 @pytest.mark.slow

@@ -1,16 +1,20 @@
 """Report formats: each module renders a :class:`~grader.results.GradeReport` as text.
 
 ``render(report, fmt)`` is the one entry point; ``FORMATS`` lists what ``--format`` accepts.
+The formats are documented in ``docs/reports.md``.
 """
 
 from collections.abc import Callable
 
-from grader.report import json_report, table
+from grader.report import github, gradescope, json_report, junit, table
 from grader.results import GradeReport
 
 FORMATS: dict[str, Callable[[GradeReport], str]] = {
     "table": table.render,
     "json": json_report.render,
+    "gradescope": gradescope.render,
+    "junit": junit.render,
+    "github": github.render,
 }
 
 

@@ -1,23 +1,15 @@
 """The terminal report: a score table per homework, then feedback for each failed test."""
 
-import re
-
 from rich import box
 from rich.console import Console, Group
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from grader.report.feedback import MAX_OUTPUT_LINES, clean
 from grader.results import GradeReport, HomeworkResult, TestResult
 
-# Student-controlled text must not move the cursor, recolour or fake lines of the report.
-_CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|[\x00-\x08\x0b-\x1f\x7f]")
-MAX_OUTPUT_LINES = 12
-
-
-def clean(text: str) -> str:
-    """Strip terminal escape sequences and control characters (keeps newlines and tabs)."""
-    return _CONTROL.sub("", text)
+__all__ = ["clean", "render", "renderable", "score_text"]
 
 
 def score_text(score: float, max_points: float) -> str:
