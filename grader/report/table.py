@@ -30,11 +30,13 @@ def render(report: GradeReport, width: int = 110, color: bool = False) -> str:
     return console.export_text(styles=color)
 
 
-def renderable(report: GradeReport) -> Group:
+def renderable(report: GradeReport, *, failures: bool = True) -> Group:
+    """The report for a terminal; ``failures=False`` keeps only the section tables."""
     parts = []
     for homework in report.homeworks:
         notes = [Text(f"  note: {clean(n)}", style="yellow") for n in homework.notes]
-        parts += [_table(homework), *notes, *_failures(homework), Text("")]
+        listed = _failures(homework) if failures else []
+        parts += [_table(homework), *notes, *listed, Text("")]
     if len(report.homeworks) > 1:
         parts.append(Text(f"Total: {score_text(report.score, report.max_points)}", style="bold"))
     parts += [Text(f"  note: {clean(n)}", style="yellow") for n in report.notes]
