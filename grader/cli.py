@@ -18,7 +18,6 @@ Exit codes:
 import argparse
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
@@ -27,6 +26,7 @@ from rich.markup import escape
 from grader import notebooks
 from grader.course import CourseError, load_course
 from grader.plugin import SuiteError
+from grader.progress import BatchProgress, GradeProgress
 from grader.report import FORMATS, render
 from grader.report.table import renderable, score_text
 from grader.submission import SubmissionError
@@ -166,7 +166,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     # A student bundle ships only the public tests: every run there is a self-check.
     public = args.public or is_student_bundle(course)
     console = Console(stderr=True)
-    with _Progress(console) as progress:
+    with GradeProgress(console) as progress:
         report = grade(
             args.path[0] if args.path else None,
             course=course,
@@ -212,7 +212,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
             "writes the gradebook (--csv) and one JSON report per student (--reports)"
         )
     console = Console(stderr=True)
-    with _BatchProgress(console) as progress:
+    with BatchProgress(console) as progress:
         result = grade_batch(
             [str(p) for p in args.path],
             course=load_course(args.course),
@@ -331,7 +331,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from grader.checking import check
 
     console = Console(highlight=False)
-    with _Progress(Console(stderr=True)) as progress:
+    with GradeProgress(Console(stderr=True)) as progress:
         result = check(
             course=load_course(args.course),
             seed=args.seed,
@@ -365,117 +365,6 @@ def cmd_notebooks(args: argparse.Namespace) -> int:
     for homework_id in args.homework or [h.id for h in course.homeworks]:
         print(notebooks.write_notebook(course, homework_id))
     return 0
-
-
-class _Progress:
-    """A progress display on stderr: a live bar on a terminal, a line per stage otherwise."""
-
-    def __init__(self, console: Console):
-        self.console = console
-        self.live = console.is_terminal
-        self.bar = None
-        self.task = None
-
-    def __enter__(self) -> Callable[..., None]:
-        if self.live:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-            self.bar = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                console=self.console,
-                transient=True,
-            )
-            self.bar.start()
-        return self.update
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
-
-    def update(self, event: str, **info: object) -> None:
-        if event == "step":
-            self._line(str(info["name"]))
-        elif event == "load" and self.bar is not None:
-            self._describe(f"loading {info['module']}: {info['cell']}")
-        elif event == "collected":
-            self._line(f"{info['homework']}: {info['total']} tests")
-            if self.bar is not None:
-                self.task = self.bar.add_task(str(info["homework"]), total=info["total"])
-        elif event == "test" and self.bar is not None and self.task is not None:
-            self.bar.advance(self.task)
-
-    def _describe(self, text: str) -> None:
-        if self.task is None:
-            self.task = self.bar.add_task(text, total=None)
-        self.bar.update(self.task, description=text)
-
-    def _line(self, text: str) -> None:
-        if self.bar is not None:
-            if self.task is not None:
-                self.bar.remove_task(self.task)
-                self.task = None
-            self.bar.console.print(f"[dim]{text}[/dim]")
-        else:
-            print(text, file=sys.stderr, flush=True)
-
-
-class _BatchProgress:
-    """A batch's progress on stderr: one bar over the students, or one line per student."""
-
-    def __init__(self, console: Console):
-        self.console = console
-        self.bar = None
-        self.task = None
-
-    def __enter__(self) -> Callable[..., None]:
-        if self.console.is_terminal:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeRemainingColumn,
-            )
-
-            self.bar = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeRemainingColumn(),
-                console=self.console,
-                transient=True,
-            )
-            self.bar.start()
-        return self.update
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
-
-    def update(self, event: str, **info: object) -> None:
-        if event == "batch":
-            skipped = f", {info['skipped']} already graded" if info["skipped"] else ""
-            self._line(f"grading {info['total']} submission(s){skipped}")
-            if self.bar is not None:
-                self.task = self.bar.add_task("grading", total=info["total"])
-        elif event == "done":
-            entry = info["entry"]
-            if entry.graded:
-                report = entry.report
-                outcome = f"{report.score:g} / {report.max_points:g}"
-            else:
-                outcome = f"not graded: {entry.reason}"
-            self._line(f"{entry.student}: {outcome}")
-            if self.bar is not None and self.task is not None:
-                self.bar.advance(self.task)
-
-    def _line(self, text: str) -> None:
-        if self.bar is not None:
-            self.bar.console.print(f"[dim]{escape(text)}[/dim]", highlight=False)
-        else:
-            print(text, file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

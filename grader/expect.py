@@ -101,3 +101,23 @@ def scalar(value: Any, *, what: str) -> torch.Tensor:
     if not isinstance(value, torch.Tensor) or value.numel() != 1 or value.dim() > 1:
         raise AssertionError(f"{what} should return a scalar tensor, got {kind(value)}")
     return value.reshape(())
+
+
+def standard_normal(values: torch.Tensor, what: str) -> None:
+    """Assert that ``values`` (thousands of draws) look like samples of N(0, 1).
+
+    The bounds are five to six standard errors wide: a correct ``torch.randn`` fails them
+    about once in a million runs; a uniform, constant or rescaled initialisation every time.
+    """
+    v = values.detach().double().reshape(-1)
+    n = v.numel()
+    mean, std = v.mean().item(), v.std().item()
+    inside = (v.abs() < 1).double().mean().item()
+    assert abs(mean) < 6 / n**0.5, f"{what} should be drawn from N(0, 1): its mean is {mean:.3f}"
+    assert abs(std - 1) < 5 / (2 * n) ** 0.5 + 0.01, (
+        f"{what} should be drawn from N(0, 1): its standard deviation is {std:.3f}"
+    )
+    assert abs(inside - 0.6827) < 0.05, (
+        f"{what} should be drawn from N(0, 1): {inside:.1%} of the values lie in (-1, 1), "
+        "a normal distribution has 68.3% there"
+    )

@@ -44,26 +44,6 @@ def _weights(student, model, d: int) -> torch.Tensor:
     return expect.tensor(params["w"], what=f"{what}.w", shape=(d, 1))
 
 
-def _check_standard_normal(values: torch.Tensor, what: str) -> None:
-    """Tolerant checks that ``values`` (thousands of draws) look like N(0, 1).
-
-    The bounds are five to six standard errors wide: a correct ``torch.randn`` fails them
-    about once in a million runs, a uniform, constant or rescaled initialisation every time.
-    """
-    v = values.detach().double().reshape(-1)
-    n = v.numel()
-    mean, std = v.mean().item(), v.std().item()
-    inside = (v.abs() < 1).double().mean().item()
-    assert abs(mean) < 6 / n**0.5, f"{what} should be drawn from N(0, 1): its mean is {mean:.3f}"
-    assert abs(std - 1) < 5 / (2 * n) ** 0.5 + 0.01, (
-        f"{what} should be drawn from N(0, 1): its standard deviation is {std:.3f}"
-    )
-    assert abs(inside - 0.6827) < 0.05, (
-        f"{what} should be drawn from N(0, 1): {inside:.1%} of the values lie in (-1, 1), "
-        "a normal distribution has 68.3% there"
-    )
-
-
 @pytest.mark.points(0.5)
 @pytest.mark.public
 def test_logistic_regression_has_one_weight_and_returns_column(student, seed):
@@ -99,7 +79,7 @@ def test_logistic_regression_returns_logits(student, ref, seed):
 @pytest.mark.points(0.5)
 def test_logistic_regression_init_is_standard_normal(student):
     w = _weights(student, student.hw1_basics.LogisticRegression(2000), 2000)
-    _check_standard_normal(w, "the initial w of LogisticRegression(2000)")
+    expect.standard_normal(w, "the initial w of LogisticRegression(2000)")
     other = _weights(student, student.hw1_basics.LogisticRegression(2000), 2000)
     assert not torch.equal(other, w), (
         "two LogisticRegression models should get different random initial weights"
