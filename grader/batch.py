@@ -525,7 +525,7 @@ def serve(argv: list[str] | None = None) -> int:
         except KeyboardInterrupt:
             raise
         except Exception as exc:  # this student's problem or a grader bug: answer, go on
-            from grader.plugin import SuiteError
+            from grader.course import SuiteError
             from grader.submission import SubmissionError
 
             known = isinstance(exc, (SubmissionError, SuiteError))

@@ -24,8 +24,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from grader import notebooks
-from grader.course import CourseError, load_course
-from grader.plugin import SuiteError
+from grader.course import Course, CourseError, SuiteError, load_course
 from grader.progress import BatchProgress, GradeProgress
 from grader.report import FORMATS, render
 from grader.report.table import renderable, score_text
@@ -152,10 +151,17 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def cmd_grade(args: argparse.Namespace) -> int:
-    from grader.grading import grade
-    from grader.release import is_student_bundle
+def _prestart_sandbox(course: Course, method: str) -> None:
+    """Start the sandbox before importing torch here: both warm-ups then share the cores."""
+    from grader.sandbox import SandboxError, hidden_paths, prestart
 
+    try:
+        prestart(method, hidden_paths(course.suites_dir, course.root))
+    except SandboxError:
+        pass  # grading reports it properly
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
     if args.csv:
         return cmd_batch(args)
     if len(args.path) > 1:
@@ -163,6 +169,11 @@ def cmd_grade(args: argparse.Namespace) -> int:
     if not args.path and not args.target:
         raise SubmissionError("give a PATH to grade, or --target solutions|exercises")
     course = load_course(args.course)
+    if not args.no_sandbox:
+        _prestart_sandbox(course, args.sandbox)
+    from grader.grading import grade
+    from grader.release import is_student_bundle
+
     # A student bundle ships only the public tests: every run there is a self-check.
     public = args.public or is_student_bundle(course)
     console = Console(stderr=True)
@@ -328,12 +339,14 @@ def cmd_gradescope_bundle(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    course = load_course(args.course)
+    _prestart_sandbox(course, args.sandbox)
     from grader.checking import check
 
     console = Console(highlight=False)
     with GradeProgress(Console(stderr=True)) as progress:
         result = check(
-            course=load_course(args.course),
+            course=course,
             seed=args.seed,
             homeworks=args.homework,
             run_notebooks=not args.no_notebooks,

@@ -17,6 +17,10 @@ class CourseError(ValueError):
     """The course table is malformed; the message says where."""
 
 
+class SuiteError(CourseError):
+    """A hidden suite is malformed or cannot run (an instructor's error, never a student's)."""
+
+
 @dataclass(frozen=True)
 class Limits:
     """Resource limits for one submission's workers (see ``[limits]`` in course.toml)."""

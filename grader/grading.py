@@ -18,10 +18,11 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import pytest
+import torch
 
 from grader.cells import Marker
-from grader.course import Course, Homework, load_course
-from grader.plugin import GraderPlugin, SuiteError
+from grader.course import Course, Homework, SuiteError, load_course
+from grader.plugin import GraderPlugin
 from grader.results import GradeReport, HomeworkResult, SectionResult
 from grader.rules import check_rules
 from grader.sandbox import (
@@ -81,10 +82,17 @@ def grade(
     box = sandbox_cls(
         limits=course.limits, hide=hidden_paths(course.suites_dir, course.root), method=sandbox
     )
-    with box:
-        box.start()  # the sandbox warms up while we read the submission and the suite
-        _warm_up_trusted_side()
-        return _grade(box, path, course, seed, public_only, homeworks, progress, started, clock)
+    threads = torch.get_num_threads()
+    # The reference runs single-threaded, like the workers: small models are faster so, and
+    # its results do not depend on the machine's core count.
+    torch.set_num_threads(1)
+    try:
+        with box:
+            box.start()  # the sandbox warms up while we read the submission and the suite
+            _warm_up_trusted_side()
+            return _grade(box, path, course, seed, public_only, homeworks, progress, started, clock)
+    finally:
+        torch.set_num_threads(threads)
 
 
 def _grade(
@@ -177,6 +185,7 @@ def _grade_homework(
     )
     progress("suite", homework=homework.id)
     _run_pytest(course.suite_dir(homework.id), plugin)
+    plugin.collect_outputs()
     sections = [SectionResult(s.id, s.title, s.points) for s in homework.sections]
     by_id = {s.id: s for s in sections}
     for result in plugin.results.values():

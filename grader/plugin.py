@@ -42,10 +42,6 @@ def resolve_timeout(item: pytest.Item, limits: Limits) -> float:
     return float(limits.test_timeout_s)
 
 
-class SuiteError(Exception):
-    """The hidden suite itself is malformed (an instructor's error, never a student's)."""
-
-
 class GraderPlugin:
     """Fixtures and bookkeeping for one homework's suite run.
 
@@ -84,7 +80,7 @@ class GraderPlugin:
         self.public_only = public_only
         self.progress = progress or (lambda *a, **k: None)
         self.results: dict[str, TestResult] = {}
-        self.outputs: dict[str, str] = {}
+        self.outputs: dict[str, object] = {}  # nodeid -> the worker's OutputReader
         self.suite_errors: list[str] = []
 
     # ------------------------------------------------------------------ configuration
@@ -157,7 +153,9 @@ class GraderPlugin:
         try:
             worker.close()
         finally:
-            self.outputs[request.node.nodeid] = worker.output.text()
+            # Read later (collect_outputs): the worker is still being ended, and waiting for
+            # its pipe to close here would put that on every test's clock.
+            self.outputs[request.node.nodeid] = worker.output
 
     # ------------------------------------------------------------------ results
 
@@ -170,7 +168,6 @@ class GraderPlugin:
         if report.when == "teardown":
             result = self.results.get(item.nodeid)
             if result is not None:
-                result.output = self.outputs.pop(item.nodeid, "")
                 self.progress("test", result=result)
             return
         self.results[item.nodeid] = self._result(item, call, report)
@@ -198,6 +195,13 @@ class GraderPlugin:
             public=item.get_closest_marker("public") is not None,
             details="" if passed else str(report.longrepr),
         )
+
+    def collect_outputs(self) -> None:
+        """Attach each test's captured student output to its result (after the run)."""
+        for nodeid, reader in self.outputs.items():
+            if nodeid in self.results:
+                self.results[nodeid].output = reader.text()
+        self.outputs.clear()
 
 
 def feedback(exc: BaseException) -> tuple[str, str]:

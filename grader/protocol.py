@@ -1,10 +1,7 @@
-"""The wire between the trusted grader and an untrusted worker: data only.
+"""The values on the wire between the trusted grader and an untrusted worker: data only.
 
-A message is a JSON header plus raw binary buffers (tensor and array bytes)::
-
-    [4 bytes: header length, big endian][header JSON][buffer 0][buffer 1]...
-
-and the header lists the buffers' lengths. Values are JSON with a few tagged objects::
+Messages are framed by :mod:`grader.framing`. Values are JSON with a few tagged objects and
+raw buffers for tensor bytes::
 
     [...]                                   list
     {"t": "tuple", "v": [...]}              tuple
@@ -20,16 +17,14 @@ bytes with a whitelisted dtype, checks every size against explicit limits, and t
 into proxies through a callback. Whatever a worker sends, the worst it can do is be wrong.
 """
 
-import json
 import math
-import socket
-import struct
-import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import torch
+
+from grader.framing import ProtocolError, is_int
 
 # dtype name -> (numpy dtype, torch dtype). bfloat16 and complex are not data on this wire.
 DTYPES: dict[str, tuple[np.dtype, torch.dtype]] = {
@@ -47,87 +42,10 @@ DTYPES: dict[str, tuple[np.dtype, torch.dtype]] = {
     )
 }
 
-MAX_HEADER = 32 << 20  # bytes of JSON in one message
-MAX_PAYLOAD = 512 << 20  # bytes of tensor data in one message
 MAX_DEPTH = 64  # nesting of containers
 MAX_NODES = 1_000_000  # values in one message
 MAX_DIMS = 16
 MAX_TEXT = 1 << 20  # characters in one string
-
-
-class ProtocolError(Exception):
-    """A message that is not well-formed data: the sender broke the protocol."""
-
-
-class PeerClosed(ProtocolError):
-    """The other end closed the connection (the worker exited or was killed)."""
-
-
-class Timeout(ProtocolError):
-    """No complete message before the deadline."""
-
-
-# ----------------------------------------------------------------------------- framing
-
-
-def send_message(sock: socket.socket, header: dict, buffers: list[bytes | memoryview] = ()) -> None:
-    """Send one message: a JSON header and its binary buffers."""
-    header = dict(header, buffers=[memoryview(b).nbytes for b in buffers])
-    raw = json.dumps(header, allow_nan=False, separators=(",", ":")).encode()
-    sock.sendall(struct.pack("!I", len(raw)) + raw)
-    for buf in buffers:
-        sock.sendall(buf)
-
-
-def recv_message(sock: socket.socket, deadline: float | None = None) -> tuple[dict, list[bytes]]:
-    """Receive one message; raise :class:`ProtocolError` on anything malformed or oversized.
-
-    ``deadline`` (a ``time.monotonic()`` value) bounds the whole message, not each read, so
-    a peer that trickles bytes cannot stretch it.
-    """
-    (size,) = struct.unpack("!I", _recv_exact(sock, 4, deadline))
-    if size > MAX_HEADER:
-        raise ProtocolError(f"header of {size} bytes exceeds {MAX_HEADER}")
-    try:
-        header = json.loads(_recv_exact(sock, size, deadline), parse_constant=_reject_constant)
-    except (ValueError, RecursionError) as exc:
-        raise ProtocolError(f"header is not valid JSON: {exc}") from exc
-    if not isinstance(header, dict):
-        raise ProtocolError("header is not a JSON object")
-    lengths = header.pop("buffers", [])
-    if not isinstance(lengths, list) or not all(_is_int(n) and n >= 0 for n in lengths):
-        raise ProtocolError("bad buffer list")
-    if sum(lengths) > MAX_PAYLOAD:
-        raise ProtocolError(f"payload of {sum(lengths)} bytes exceeds {MAX_PAYLOAD}")
-    return header, [_recv_exact(sock, n, deadline) for n in lengths]
-
-
-def _recv_exact(sock: socket.socket, n: int, deadline: float | None = None) -> bytes:
-    data = bytearray()
-    while len(data) < n:
-        if deadline is not None:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise Timeout("deadline passed")
-            sock.settimeout(left)
-        try:
-            chunk = sock.recv(min(n - len(data), 1 << 20))
-        except TimeoutError as exc:
-            raise Timeout("deadline passed") from exc
-        except OSError as exc:
-            raise PeerClosed(f"connection broken: {exc}") from exc
-        if not chunk:
-            raise PeerClosed("connection closed")
-        data += chunk
-    return bytes(data)
-
-
-def _reject_constant(name: str) -> None:
-    raise ValueError(f"bare {name} is not allowed; non-finite floats are tagged")
-
-
-def _is_int(x: Any) -> bool:
-    return isinstance(x, int) and not isinstance(x, bool)
 
 
 # ----------------------------------------------------------------------------- encoding
@@ -256,9 +174,9 @@ class Decoder:
             raise ProtocolError(f"dtype {value.get('dtype')!r} is not allowed")
         if not isinstance(shape, list) or len(shape) > MAX_DIMS:
             raise ProtocolError("bad shape")
-        if not all(_is_int(d) and d >= 0 for d in shape):
+        if not all(is_int(d) and d >= 0 for d in shape):
             raise ProtocolError("bad shape")
-        if not _is_int(index) or not 0 <= index < len(self.buffers):
+        if not is_int(index) or not 0 <= index < len(self.buffers):
             raise ProtocolError("bad buffer index")
         raw = self.buffers[index]
         if math.prod(shape) * dtype[0].itemsize != len(raw):
@@ -289,7 +207,7 @@ def _pair(item: Any) -> list:
 def check_handle(value: dict) -> dict:
     """Validate a handle dict from the worker; returns its fields with safe types."""
     handle_id = value.get("id")
-    if not _is_int(handle_id):
+    if not is_int(handle_id):
         raise ProtocolError("bad handle id")
     texts = {key: value.get(key, "") for key in ("type", "repr")}
     mro = value.get("mro", [])

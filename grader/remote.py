@@ -8,7 +8,8 @@ handle. Objects never cross: a handle is an id the worker resolves.
 
 from typing import Any
 
-from grader.protocol import Decoder, Encoder, ProtocolError, check_handle
+from grader.framing import ProtocolError
+from grader.protocol import Decoder, Encoder, check_handle
 from grader.sandbox import Worker
 
 

@@ -38,7 +38,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from grader.course import PACKAGE_DIR, Limits
-from grader.protocol import PeerClosed, ProtocolError, Timeout, recv_message, send_message
+from grader.framing import PeerClosed, ProtocolError, Timeout, recv_message, send_message
 
 SANDBOX_UIDS = range(200_000, 300_000)  # unprivileged, no passwd entry, one per sandbox
 START_TIMEOUT_S = 120.0  # python + torch import + warm-up on a slow, busy machine
@@ -149,6 +149,7 @@ class OutputReader:
         self._file.close()
 
     def text(self, wait: float = 1.0) -> str:
+        """What was written, once the writer is gone (or after ``wait`` seconds)."""
         self._thread.join(wait)
         text = self.data.decode("utf-8", "replace")
         return text + (f"\n[{self.dropped} more bytes of output dropped]" if self.dropped else "")
@@ -187,7 +188,7 @@ class Worker:
             send_message(self.sock, header, buffers)
             return recv_message(self.sock, self.deadline)
         except (Timeout, TimeoutError) as exc:
-            self.close()
+            self.close(grace=0.0)
             raise WorkerFailure(
                 f"timed out: the test's time limit ({self.time_limit:g} s) ran out"
             ) from exc
@@ -195,16 +196,20 @@ class Worker:
             status = self.close(grace=1.0)
             raise WorkerFailure(f"the worker process died ({status})") from exc
         except ProtocolError as exc:
-            self.close()
+            self.close(grace=0.0)
             raise WorkerFailure(f"the worker broke the protocol: {exc}") from exc
 
     def _left(self) -> float | None:
         return None if self.deadline is None else max(0.001, self.deadline - time.monotonic())
 
-    def close(self, grace: float = 0.0) -> str:
-        """Kill the worker (if still alive) and return how it ended."""
+    def close(self, grace: float | None = None) -> str:
+        """End the worker; with ``grace`` (after it vanished), find out how it ended."""
         if self.status is None:
-            self.status = self.sandbox.kill(self.pid, grace)
+            if grace is None:
+                self.sandbox.discard(self.pid)
+                self.status = "ended after its test"
+            else:
+                self.status = self.sandbox.kill(self.pid, grace)
             self.sock.close()
         return self.status
 
@@ -410,6 +415,14 @@ def zygote_for(method: str, hide: list[Path]) -> Zygote:
     return zygote
 
 
+def prestart(method: str, hide: Iterable[Path]) -> None:
+    """Launch this process's zygote now, so that it warms up while the caller imports torch.
+
+    :class:`Sandbox` then finds it running (same method and hidden paths).
+    """
+    zygote_for(Sandbox.resolve_method(method), [Path(p) for p in hide])
+
+
 @atexit.register
 def close_zygotes() -> None:
     """Stop every zygote of this process (also done by the kernel when the process dies)."""
@@ -426,7 +439,7 @@ class Sandbox:
     def __init__(self, *, limits: Limits, hide: Iterable[Path] = (), method: str = "auto"):
         self.limits = limits
         self.hide = [Path(p) for p in hide]
-        self.method = self._resolve_method(method)
+        self.method = self.resolve_method(method)
         self.isolation = Isolation(
             self.method,
             limits=asdict(limits),
@@ -441,7 +454,8 @@ class Sandbox:
         self.restarts = 0
 
     @staticmethod
-    def _resolve_method(method: str) -> str:
+    def resolve_method(method: str) -> str:
+        """``auto`` -> ``bubblewrap`` where it works, else ``process``; others are checked."""
         if method == "auto":
             return "bubblewrap" if bwrap_available() else "process"
         if method == "bubblewrap" and not bwrap_available():
@@ -574,28 +588,31 @@ class Sandbox:
     # --------------------------------------------------------------------- workers
 
     def spawn(self) -> Worker:
-        """A fresh worker for one test, forked from the loaded template."""
+        """A fresh worker for one test (the template forked it ahead of time)."""
         for attempt in range(2):
-            ours, theirs = socket.socketpair()
-            read_end, write_end = os.pipe()
             try:
                 self._send({"op": "spawn"})
-                socket.send_fds(self.ctrl, [b"F"], [theirs.fileno(), write_end])
                 pid = self._control_answer()["pid"]
+                _, fds, _, _ = socket.recv_fds(self.ctrl, 1, 2)
+                if len(fds) != 2:
+                    raise SandboxError("the worker template sent no worker")
             except (SandboxError, OSError, KeyError):
-                ours.close()
-                os.close(read_end)
                 if attempt:
                     raise
                 self._restart()
                 continue
-            finally:
-                theirs.close()
-                os.close(write_end)
             self.restarts = 0  # the template works again: a later failure gets a fresh budget
+            sock_fd, read_end = fds
             cap = self.limits.output_kib * 1024
-            return Worker(self, ours, pid, OutputReader(read_end, cap))
+            return Worker(self, socket.socket(fileno=sock_fd), pid, OutputReader(read_end, cap))
         raise AssertionError("unreachable")
+
+    def discard(self, pid: int) -> None:
+        """End a worker whose test is over; nobody waits for it to be reaped."""
+        try:
+            self._send({"op": "discard", "pid": pid})
+        except SandboxError:
+            self._restart()
 
     def kill(self, pid: int, grace: float = 0.0) -> str:
         """Have the template kill and reap one worker; replace a template that does not."""
@@ -717,7 +734,7 @@ class InProcessWorker(Worker):
         reply, out = self.server.handle(json.loads(json.dumps(header)), [bytes(b) for b in buffers])
         return json.loads(json.dumps(reply)), [bytes(b) for b in out]
 
-    def close(self, grace: float = 0.0) -> str:
+    def close(self, grace: float | None = None) -> str:
         self.status = self.status or "finished"
         return self.status
 

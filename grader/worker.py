@@ -15,6 +15,7 @@ and the trusted grader judges the answers.
 
 import argparse
 import ctypes
+import gc
 import io
 import linecache
 import os
@@ -30,7 +31,8 @@ import traceback
 import types
 from typing import Any
 
-from grader.protocol import Decoder, Encoder, PeerClosed, recv_message, send_message
+from grader.framing import PeerClosed, recv_message, send_message
+from grader.protocol import Decoder, Encoder
 
 MAX_MESSAGE = 4000  # characters of an exception message sent back
 MAX_TRACEBACK = 20  # student frames kept in a traceback
@@ -51,6 +53,7 @@ def main(argv: list[str] | None = None) -> None:
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # no zygote outlives its grader
     libc.prctl(PR_SET_CHILD_SUBREAPER, 1)  # orphaned workers come back to us, to be reaped
     _warm_up()
+    gc.freeze()  # torch & co. stay shared with every template and worker forked from here
     _rlimit(resource.RLIMIT_CORE, 0)
     send_message(
         ctrl,
@@ -182,7 +185,9 @@ class Zygote:
             if request.get("op") == "template":
                 send_message(self.ctrl, {"pid": self.fork_template(request)})
             elif request.get("op") == "reap":
-                send_message(self.ctrl, {"status": self.reap(request["pid"])})
+                uid = self.reap(request["pid"])
+                send_message(self.ctrl, {"status": "removed"})
+                _wait_for_exit(request["pid"], uid)  # after answering: the grader goes on
             elif request.get("op") == "state":
                 send_message(self.ctrl, {"state": _process_state(request["pid"])})
             _reap_zombies()
@@ -204,8 +209,11 @@ class Zygote:
         self.templates[pid] = uid
         return pid
 
-    def reap(self, pid: int) -> str:
-        """Kill a template, its workers and anything they started; remove their folder."""
+    def reap(self, pid: int) -> int | None:
+        """Kill a template, its workers and anything they started; remove their folder.
+
+        Returns the uid they ran as (``None``: the zygote's own).
+        """
         uid = self.templates.pop(pid, None)
         folder = _template_dir(self.workdir, pid)
         if uid is None:
@@ -214,16 +222,19 @@ class Zygote:
             shutil.rmtree(folder, ignore_errors=True)
         else:  # everything of that uid, killed by a process of that uid: no capability needed
             _as_uid(uid, lambda: (_kill_all_of_my_uid(), shutil.rmtree(folder, True)))
-        try:
-            os.waitpid(pid, 0)
-        except ChildProcessError:
-            pass
-        # Killed workers come back to us (we are their subreaper): wait until none is left.
-        give_up = time.monotonic() + 5
-        while time.monotonic() < give_up and any(_uid_of(p) == uid for p in _children()):
-            _reap_zombies()
-            time.sleep(0.005)
-        return "removed"
+        return uid
+
+
+def _wait_for_exit(pid: int, uid: int | None) -> None:
+    """Reap a killed template and the workers that come back to us as their subreaper."""
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
+    give_up = time.monotonic() + 5
+    while time.monotonic() < give_up and any(_uid_of(p) == uid for p in _children()):
+        _reap_zombies()
+        time.sleep(0.005)
 
 
 def _become_template(ctrl_fd: int, out_fd: int, uid: int | None, limits: dict, root: str) -> None:
@@ -262,13 +273,25 @@ def _as_uid(uid: int, action) -> None:
 
 
 def _kill_all_of_my_uid() -> None:
-    """SIGKILL every process of this uid but ourselves, until none is left (fork bombs race)."""
+    """SIGKILL every process of this uid but ourselves, until none is alive (fork bombs race).
+
+    ``kill(-1)`` also "succeeds" on zombies, so its result cannot say when to stop: look at
+    the process table instead.
+    """
+    me, uid = os.getpid(), os.getuid()
     for _ in range(50):
         try:
             os.kill(-1, signal.SIGKILL)
         except ProcessLookupError:
             return
-        time.sleep(0.005)
+        alive = [p for p in _pids() if p != me and _uid_of(p) == uid and _process_state(p) != "Z"]
+        if not alive:
+            return
+        time.sleep(0.002)
+
+
+def _pids() -> list[int]:
+    return [int(entry) for entry in os.listdir("/proc") if entry.isdigit()]
 
 
 def _signal_group(pid: int) -> None:
@@ -294,14 +317,13 @@ def _kill_strays(keep: set[int]) -> None:
 
 def _children() -> list[int]:
     me, found = os.getpid(), []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    if int(f.read().rsplit(")", 1)[1].split()[1]) == me:
-                        found.append(int(entry))
-            except (OSError, ValueError, IndexError):
-                continue
+    for pid in _pids():
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                if int(f.read().rsplit(")", 1)[1].split()[1]) == me:
+                    found.append(pid)
+        except (OSError, ValueError, IndexError):
+            continue
     return found
 
 
@@ -334,10 +356,14 @@ def _reap_zombies() -> None:
 
 
 class Template:
-    """Executes the submission once, then forks one worker per test on request.
+    """Executes the submission once, then hands out one forked worker per test.
 
-    Control requests (JSON messages on ``ctrl``): ``load``, ``spawn`` (followed by the two
-    file descriptors of the new worker: its socket and its output pipe), ``kill``, ``exit``.
+    Control requests (JSON messages on ``ctrl``): ``load``; ``spawn``, answered with the
+    worker's pid and then its socket and output pipe as file descriptors; ``discard`` (end a
+    worker, no answer); ``kill`` (end a worker and say how it ended); ``exit``.
+
+    One worker is always forked ahead (the *spare*): a test gets it at once, and the next
+    spare is forked while that test runs.
     """
 
     def __init__(self, ctrl: socket.socket, limits: dict, workdir: str):
@@ -345,6 +371,7 @@ class Template:
         self.limits = limits
         self.workdir = workdir
         self.student_files: set[str] = set()
+        self.spare: tuple[int, socket.socket, int] | None = None
 
     def send(self, message: dict) -> None:
         send_message(self.ctrl, message)
@@ -359,12 +386,15 @@ class Template:
             if op == "load":
                 send_message(self.ctrl, self.load(request["modules"]))
             elif op == "spawn":
-                send_message(self.ctrl, {"pid": self.spawn()})
+                self.hand_out()
+            elif op == "discard":
+                _signal(request["pid"], signal.SIGKILL)  # reaped later: nobody waits for it
             elif op == "kill":
                 status = _kill_and_reap(request["pid"], request.get("grace", 0.0))
                 send_message(self.ctrl, {"status": status})
             elif op == "exit":
                 os._exit(0)
+            _reap_zombies()
 
     def load(self, modules: list[dict]) -> dict:
         """Execute each module's cells in order; one failing cell does not stop the others."""
@@ -383,6 +413,9 @@ class Template:
             missing = [name for name in spec["expect"] if not hasattr(module, name)]
             report[spec["name"]] = {"errors": errors, "missing": missing}
         _flush_std()
+        # Everything loaded so far is shared with the workers: keep the collector off those
+        # pages, so a worker does not copy them on its first collection.
+        gc.freeze()
         return {"event": "loaded", "modules": report}
 
     def _exec_cell(self, module: types.ModuleType, cell: dict) -> dict | None:
@@ -397,21 +430,45 @@ class Template:
             return describe_exception(exc, self.student_files)
         return None
 
-    def spawn(self) -> int:
-        _, fds, _, _ = socket.recv_fds(self.ctrl, 1, 2)
-        sock_fd, out_fd = fds
+    def hand_out(self) -> None:
+        """Give the spare worker to the grader, then fork the next spare."""
+        if self.spare is None:
+            self.spare = self._fork_worker()
+        pid, sock, out = self.spare
+        self.spare = None
+        send_message(self.ctrl, {"pid": pid})
+        socket.send_fds(self.ctrl, [b"W"], [sock.fileno(), out])
+        sock.close()
+        os.close(out)
+        self.spare = self._fork_worker()
+
+    def _fork_worker(self) -> tuple[int, socket.socket, int]:
+        """Fork a worker that waits on its socket; returns its pid and the grader's ends."""
+        ours, theirs = socket.socketpair()
+        read_end, write_end = os.pipe()
         _flush_std()
         pid = os.fork()
         if pid == 0:
             try:
                 self.ctrl.close()
-                _become_worker(out_fd, self.limits, self.workdir)
-                Server(socket.socket(fileno=sock_fd), self.student_files).serve()
+                ours.close()
+                os.close(read_end)
+                _become_worker(write_end, self.limits, self.workdir)
+                server = Server(theirs, self.student_files)
+                server.rehearse()
+                server.serve()
             finally:
                 os._exit(0)
-        os.close(sock_fd)
-        os.close(out_fd)
-        return pid
+        theirs.close()
+        os.close(write_end)
+        return pid, ours, read_end
+
+
+def _signal(pid: int, sig: int) -> None:
+    try:
+        os.kill(pid, sig)
+    except OSError:
+        pass
 
 
 def _remember_source(filename: str, source: str) -> None:
@@ -530,6 +587,24 @@ class Server:
             return {"ok": True, "value": encoder.encode(value)}, encoder.buffers
         except BaseException as exc:  # whatever the student raised, including SystemExit
             return {"ok": False, "error": describe_exception(exc, self.student_files)}, []
+
+    def rehearse(self) -> None:
+        """Serve a typical request to nobody while waiting for the grader.
+
+        A fresh fork copies each shared page the first time it writes to it; doing that now,
+        while the previous test still runs, keeps it off the next test's clock.
+        """
+        import torch
+
+        tensor = {"t": "tensor", "dtype": "float32", "shape": [4, 2], "buf": 0, "grad": True}
+        no_kwargs = {"t": "dict", "v": []}
+        self.handle({"op": "seed", "value": 0}, [])
+        self.handle({"op": "module", "name": "grader.probes"}, [])  # handle 1
+        self.handle({"op": "getattr", "target": 1, "name": "clone"}, [])  # handle 2
+        self.handle({"op": "call", "target": 2, "args": [tensor], "kwargs": no_kwargs}, [bytes(32)])
+        torch.zeros(4, 2).requires_grad_().sum().backward()
+        self.objects.clear()
+        self.ids.clear()
 
     def register(self, obj: Any) -> dict:
         """A handle for an object that stays here; the same object keeps the same id."""

@@ -18,10 +18,9 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import replace_chunks, solution_text
+from conftest import need_bwrap, replace_chunks, solution_text
 
 from grader.grading import grade
-from grader.sandbox import bwrap_available
 
 CORPUS = Path(__file__).parent / "corpus"
 CASES = sorted(CORPUS.glob("*/*.py"))
@@ -66,8 +65,8 @@ def expectation(case: Path) -> Expectation:
 def test_case_costs_exactly_its_sections(case, tmp_path, course):
     homework = case.parent.name
     expected = expectation(case)
-    if expected.requires == "bubblewrap" and not bwrap_available():
-        pytest.skip("needs bubblewrap: without it a worker can read the solutions (SECURITY.md)")
+    if expected.requires == "bubblewrap":
+        need_bwrap("without it a worker can read the solutions (SECURITY.md)")
     if expected.limits:
         limits = dataclasses.replace(course.limits, **expected.limits)
         course = dataclasses.replace(course, limits=limits)

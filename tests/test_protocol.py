@@ -9,17 +9,15 @@ import numpy as np
 import pytest
 import torch
 
-from grader.protocol import (
+from grader.framing import (
     MAX_HEADER,
-    Decoder,
-    Encoder,
     PeerClosed,
     ProtocolError,
     Timeout,
-    check_handle,
     recv_message,
     send_message,
 )
+from grader.protocol import Decoder, Encoder, check_handle
 
 
 def _no_handles(value):

@@ -5,7 +5,7 @@ import time
 
 import pytest
 import torch
-from conftest import require_bwrap
+from conftest import gone, processes_of, require_bwrap
 
 from grader.course import Limits
 from grader.remote import StudentError, StudentProxy, WorkerFailure
@@ -166,17 +166,6 @@ def test_close_leaves_no_process_behind():
     box = Sandbox(limits=LIMITS, method=_methods()[0])
     box.load([ModuleSpec("sub", CELLS, ["double"])])
     workers = [box.spawn() for _ in range(3)]
-    assert workers and _processes_of(box.uid)
+    assert workers and processes_of(box.uid)
     box.close()
-    assert _processes_of(box.uid) == []
-
-
-def _processes_of(uid: int) -> list[str]:
-    return [p for p in os.listdir("/proc") if p.isdigit() and _uid(p) == uid]
-
-
-def _uid(pid: str) -> int | None:
-    try:
-        return os.stat(f"/proc/{pid}").st_uid
-    except OSError:
-        return None
+    assert gone(box.uid)
