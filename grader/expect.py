@@ -7,6 +7,7 @@ expected — never the test's code or its hidden inputs::
                  what="sigmoid(z) for z of shape (50, 1)")
 """
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -121,3 +122,18 @@ def standard_normal(values: torch.Tensor, what: str) -> None:
         f"{what} should be drawn from N(0, 1): {inside:.1%} of the values lie in (-1, 1), "
         "a normal distribution has 68.3% there"
     )
+
+
+def losses(value: Any, epochs: int, what: str) -> list[float]:
+    """Assert ``value`` is a list of ``epochs`` finite Python floats (a training history)."""
+    if not isinstance(value, list) or len(value) != epochs:
+        raise AssertionError(f"{what} should return a list of {epochs} losses, got {kind(value)}")
+    for i, loss in enumerate(value):
+        if not isinstance(loss, float):
+            raise AssertionError(
+                f"{what} should return Python floats (e.g. loss.item()), "
+                f"but entry {i} is {kind(loss)}"
+            )
+        if not math.isfinite(loss):
+            raise AssertionError(f"{what} returned a non-finite loss at epoch {i}")
+    return value

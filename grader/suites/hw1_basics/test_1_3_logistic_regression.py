@@ -2,9 +2,9 @@
 
 import pytest
 import torch
-from sklearn.datasets import make_moons
 
 from grader import expect
+from grader.testdata import moons_split as moons
 
 pytestmark = pytest.mark.section("1.3")
 
@@ -13,20 +13,6 @@ PROBES = "grader.probes.hw1_basics"
 # The accuracy test's procedure; bench/thresholds.py runs the reference through it.
 TRAIN = {"lr": 0.5, "epochs": 100}  # full-batch SGD on BCE with logits (a trusted probe loop)
 MIN_ACCURACY = 0.80
-
-
-def moons(seed: int, n: int = 2000, noise: float = 0.2):
-    """A moons data set drawn from ``seed``: 3/4 train, 1/4 test, standardized with train's
-    statistics (computed here, in the trusted process)."""
-    g = torch.Generator().manual_seed(seed)
-    random_state = int(torch.randint(0, 2**31 - 1, (1,), generator=g))
-    X, y = make_moons(n_samples=n, noise=noise, random_state=random_state)
-    X, y = torch.as_tensor(X, dtype=torch.float32), torch.as_tensor(y, dtype=torch.float32)
-    order = torch.randperm(n, generator=g)
-    test, train = order[: n // 4], order[n // 4 :]
-    mean, std = X[train].mean(dim=0), X[train].std(dim=0)
-    X = (X - mean) / std
-    return X[train], X[test], y[train], y[test]
 
 
 def held_out_accuracy(logits: torch.Tensor, y: torch.Tensor) -> float:

@@ -9,29 +9,15 @@ import math
 
 import pytest
 import torch
-from sklearn.datasets import make_moons
 
 from grader import expect
 from grader.probes.hw1_basics import LogitModel
+from grader.testdata import moons_split as moons
 
 pytestmark = pytest.mark.section("1.5")
 
 PROBES = "grader.probes.hw1_basics"
 MIN_ACCURACY = 0.80  # train_logreg with its defaults on moons; see bench/thresholds.py
-
-
-def moons(seed: int, n: int = 2000, noise: float = 0.2):
-    """A moons data set drawn from ``seed``: 3/4 train, 1/4 test, standardized with train's
-    statistics (computed here, in the trusted process)."""
-    g = torch.Generator().manual_seed(seed)
-    random_state = int(torch.randint(0, 2**31 - 1, (1,), generator=g))
-    X, y = make_moons(n_samples=n, noise=noise, random_state=random_state)
-    X, y = torch.as_tensor(X, dtype=torch.float32), torch.as_tensor(y, dtype=torch.float32)
-    order = torch.randperm(n, generator=g)
-    test, train = order[: n // 4], order[n // 4 :]
-    mean, std = X[train].mean(dim=0), X[train].std(dim=0)
-    X = (X - mean) / std
-    return X[train], X[test], y[train], y[test]
 
 
 def initial_weights(seed: int, d: int = 2) -> torch.Tensor:
@@ -56,22 +42,6 @@ def _linear_data(seed: int, n: int, d: int):
     return X, y.float()
 
 
-def _losses(value, epochs: int, what: str) -> list[float]:
-    if not isinstance(value, list) or len(value) != epochs:
-        raise AssertionError(
-            f"{what} should return a list of {epochs} losses, got {expect.kind(value)}"
-        )
-    for i, loss in enumerate(value):
-        if not isinstance(loss, float):
-            raise AssertionError(
-                f"{what} should return Python floats (loss.item()), "
-                f"but entry {i} is {expect.kind(loss)}"
-            )
-        if not math.isfinite(loss):
-            raise AssertionError(f"{what} returned a non-finite loss at epoch {i}")
-    return value
-
-
 # ----------------------------------------------------------------------------- train_logreg
 
 
@@ -82,7 +52,7 @@ def test_train_logreg_returns_a_float_per_epoch_and_learns(student, seed):
     X, y = _linear_data(seed, 60, 2)
     model = _logit_model(student, torch.tensor([[-1.0], [1.0]]))
     what = "train_logreg(model, X, y, lr=0.5, epochs=7) for X of shape (60, 2)"
-    losses = _losses(hw.train_logreg(model, X, y, lr=0.5, epochs=7), 7, what)
+    losses = expect.losses(hw.train_logreg(model, X, y, lr=0.5, epochs=7), 7, what)
     assert losses[-1] < losses[0], f"{what}: the loss should go down, got {losses}"
     assert not torch.equal(model.w, torch.tensor([[-1.0], [1.0]])), f"{what} did not change model.w"
 
@@ -109,7 +79,7 @@ def test_train_logreg_follows_gradient_descent(student, ref, seed):
     hw = _isolated(student)
     model = _logit_model(student, w0)
     what = f"train_logreg(model, X, y, lr={lr}, epochs={epochs}) for X of shape ({n}, {d})"
-    losses = _losses(hw.train_logreg(model, X, y, lr=lr, epochs=epochs), epochs, what)
+    losses = expect.losses(hw.train_logreg(model, X, y, lr=lr, epochs=epochs), epochs, what)
     expected_model = LogitModel(w0)
     expected = ref.hw1_basics.train_logreg(expected_model, X, y, lr=lr, epochs=epochs)
     after = ref.hw1_basics.bce_loss(X, expected_model.w, y).item()

@@ -5,7 +5,6 @@ test needs to see the batches), never on the student's make_mlp: a mistake in 1.
 """
 
 import copy
-import math
 
 import pytest
 import torch
@@ -59,21 +58,6 @@ def _remote_net(
 
 def _flat(params: dict) -> torch.Tensor:
     return torch.cat([p.detach().reshape(-1) for _, p in sorted(params.items())])
-
-
-def _losses(value, epochs: int, what: str) -> list[float]:
-    if not isinstance(value, list) or len(value) != epochs:
-        raise AssertionError(
-            f"{what} should return a list of {epochs} losses, got {expect.kind(value)}"
-        )
-    for i, loss in enumerate(value):
-        if not isinstance(loss, float):
-            raise AssertionError(
-                f"{what} should return Python floats, but entry {i} is {expect.kind(loss)}"
-            )
-        if not math.isfinite(loss):
-            raise AssertionError(f"{what} returned a non-finite loss at epoch {i}")
-    return value
 
 
 # ----------------------------------------------------------------------------- l2_penalty
@@ -147,7 +131,7 @@ def test_fit_trains_in_train_mode_and_leaves_eval_mode(student, seed):
     model = _remote_net(student, twin_values(seed, 2, 8), 2, 8, record=True)
     model.eval()  # fit must switch to train() itself
     what = "fit(model, X, y, epochs=4, batch_size=16) for X of shape (50, 2)"
-    _losses(student.hw1_basics.fit(model, X, y, epochs=4, batch_size=16, seed=seed), 4, what)
+    expect.losses(student.hw1_basics.fit(model, X, y, epochs=4, batch_size=16, seed=seed), 4, what)
     batches = [training for training, size in model.calls() if size <= 16]
     assert batches, f"{what} never called the model on a mini-batch"
     assert all(batches), f"{what} should call model.train() before training on the mini-batches"
@@ -183,7 +167,9 @@ def test_fit_steps_and_losses_match_reference(student, ref, seed):
         f"fit(model, X, y, lr={lr}, weight_decay={weight_decay}, epochs={epochs}, "
         f"batch_size={batch_size}) for X of shape ({n}, {d})"
     )
-    losses = _losses(student.hw1_basics.fit(model, X, y, epochs=epochs, **kwargs), epochs, what)
+    losses = expect.losses(
+        student.hw1_basics.fit(model, X, y, epochs=epochs, **kwargs), epochs, what
+    )
     local = local_net(values, d, 7)
     longer = copy.deepcopy(local)
     expected = ref.hw1_basics.fit(local, X, y, epochs=epochs, **kwargs)
@@ -204,7 +190,7 @@ def test_fit_steps_and_losses_match_reference(student, ref, seed):
     X, y = linear_data(seed + 1, n, d)
     model = _remote_net(student, values, d, 7)
     what = f"fit(model, X, y, lr=0.0, epochs=3, batch_size={batch_size}) for {n} rows"
-    losses = _losses(
+    losses = expect.losses(
         student.hw1_basics.fit(model, X, y, lr=0.0, epochs=3, batch_size=batch_size, seed=seed),
         3,
         what,
