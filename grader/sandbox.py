@@ -50,6 +50,10 @@ class SandboxError(RuntimeError):
     """The worker template could not be started or kept alive."""
 
 
+class SandboxTimeout(SandboxError):
+    """A sandbox process did not answer in time (it may still be running)."""
+
+
 @dataclass
 class Isolation:
     """How the submission's code was isolated: printed in every report."""
@@ -299,13 +303,7 @@ class Zygote:
             return "gone"
 
     def _recv(self, timeout: float) -> dict:
-        try:
-            header, _ = recv_message(self.ctrl, time.monotonic() + timeout)
-        except Timeout as exc:
-            raise SandboxError(f"no answer from the sandbox within {timeout:g} s") from exc
-        except ProtocolError as exc:
-            raise SandboxError(f"the sandbox failed ({_exit_status(self.proc)}): {exc}") from exc
-        return header
+        return _answer(self.ctrl, timeout, "the sandbox", lambda: f" ({_exit_status(self.proc)})")
 
     def close(self) -> None:
         """Kill the zygote and everything under it; remove its folder."""
@@ -498,13 +496,7 @@ class Sandbox:
             raise SandboxError(f"the worker template is gone: {exc}") from exc
 
     def _recv(self, timeout: float) -> dict:
-        try:
-            header, _ = recv_message(self.ctrl, time.monotonic() + timeout)
-        except Timeout as exc:
-            raise SandboxError(f"no answer from the worker template within {timeout:g} s") from exc
-        except ProtocolError as exc:
-            raise SandboxError(f"the worker template failed: {exc}") from exc
-        return header
+        return _answer(self.ctrl, timeout, "the worker template")
 
     def close(self) -> None:
         """Kill the template, its workers and whatever they started; remove their folder."""
@@ -570,7 +562,7 @@ class Sandbox:
             except SandboxError as exc:
                 if current is None:
                     raise
-                if "no answer" in str(exc):
+                if isinstance(exc, SandboxTimeout):
                     return current, f"did not finish within {timeout:g} s while the module loaded"
                 return current, "crashed the worker while the module loaded"
             if message.get("event") == "cell":
@@ -636,7 +628,7 @@ class Sandbox:
             if readable:  # a whole message is read with the remaining time, never a part
                 return self._recv(max(left, 0.01))
             if left <= 0:
-                raise SandboxError(
+                raise SandboxTimeout(
                     f"no answer from the worker template within {CONTROL_TIMEOUT_S:g} s"
                 )
             state = self.zygote.state(self.pid)
@@ -656,6 +648,17 @@ def _load_report(modules: dict) -> dict:
         "errors": {name: info.get("errors", {}) for name, info in modules.items()},
         "missing": {name: info.get("missing", []) for name, info in modules.items()},
     }
+
+
+def _answer(sock: socket.socket, timeout: float, who: str, why=lambda: "") -> dict:
+    """One control message from ``who`` within ``timeout`` seconds, or a SandboxError."""
+    try:
+        header, _ = recv_message(sock, time.monotonic() + timeout)
+    except Timeout as exc:
+        raise SandboxTimeout(f"no answer from {who} within {timeout:g} s") from exc
+    except ProtocolError as exc:
+        raise SandboxError(f"{who} failed{why()}: {exc}") from exc
+    return header
 
 
 def _exit_status(proc: subprocess.Popen) -> str:
