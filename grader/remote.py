@@ -176,15 +176,6 @@ class StudentProxy:
         return self.import_module(name)
 
 
-def type_name(value: Any) -> str:
-    """The qualified type name of a handle's object (``torch.nn.modules.container.Sequential``)."""
-    return (
-        value._type
-        if isinstance(value, Handle)
-        else f"{type(value).__module__}.{type(value).__qualname__}"
-    )
-
-
 def type_mro(value: Any) -> tuple[str, ...]:
     """The qualified names of a handle's class and its bases, as the worker reported them."""
     return value._mro if isinstance(value, Handle) else ()

@@ -64,9 +64,6 @@ class Isolation:
     hidden: list[str] = field(default_factory=list)
     limits: dict = field(default_factory=dict)
 
-    def summary(self) -> str:
-        return f"{self.method}; network {self.network}; user {self.user}"
-
     def as_dict(self) -> dict:
         return asdict(self)
 
