@@ -342,14 +342,21 @@ def _uid_of(pid: int) -> int | None:
         return None
 
 
+# Exit statuses of children reaped in passing, for a later "how did it end?" (most recent).
+_REAPED: dict[int, int] = {}
+
+
 def _reap_zombies() -> None:
     while True:
         try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
+            pid, status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
             return
         if pid == 0:
             return
+        _REAPED[pid] = status
+        while len(_REAPED) > 256:
+            del _REAPED[next(iter(_REAPED))]
 
 
 # ----------------------------------------------------------------------------- template
@@ -461,6 +468,7 @@ class Template:
                 os._exit(0)
         theirs.close()
         os.close(write_end)
+        _REAPED.pop(pid, None)  # a reused pid must not inherit an old worker's status
         return pid, ours, read_end
 
 
@@ -486,6 +494,8 @@ def _kill_and_reap(pid: int, grace: float) -> str:
     ``grace``: seconds to let a worker that just closed its socket finish exiting, so its
     own exit status (a segfault, ``os._exit``) is reported rather than our kill.
     """
+    if pid in _REAPED:  # already reaped in passing: it ended on its own
+        return _describe_status(_REAPED.pop(pid))
     try:
         done, status = os.waitpid(pid, os.WNOHANG)
         give_up = time.monotonic() + grace
@@ -497,7 +507,11 @@ def _kill_and_reap(pid: int, grace: float) -> str:
             done, status = os.waitpid(pid, 0)
             return "killed by the grader"
     except ChildProcessError:
-        return "unknown"
+        return _describe_status(_REAPED.pop(pid)) if pid in _REAPED else "unknown"
+    return _describe_status(status)
+
+
+def _describe_status(status: int) -> str:
     if os.WIFSIGNALED(status):
         return f"killed by {signal.Signals(os.WTERMSIG(status)).name}"
     return f"exited with code {os.WEXITSTATUS(status)}"
