@@ -28,6 +28,7 @@ from grader.course import Course, CourseError, SuiteError, load_course
 from grader.progress import BatchProgress, GradeProgress
 from grader.report import FORMATS, render
 from grader.report.table import renderable, score_text
+from grader.sandbox import SandboxError
 from grader.submission import SubmissionError
 
 EXIT_FULL, EXIT_LOST, EXIT_ERROR = 0, 1, 2
@@ -43,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     try:
         return args.func(args)
-    except (SubmissionError, SuiteError, CourseError, KeyError) as exc:
+    except (SubmissionError, SuiteError, CourseError, SandboxError, KeyError) as exc:
         Console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False)
         return EXIT_ERROR
     except KeyboardInterrupt:

@@ -451,6 +451,8 @@ class Sandbox:
     @staticmethod
     def resolve_method(method: str) -> str:
         """``auto`` -> ``bubblewrap`` where it works, else ``process``; others are checked."""
+        if not hasattr(os, "fork"):
+            raise SandboxError("grading needs a Unix system (Linux or macOS; on Windows, WSL)")
         if method == "auto":
             return "bubblewrap" if bwrap_available() else "process"
         if method == "bubblewrap" and not bwrap_available():

@@ -37,6 +37,7 @@ from grader.protocol import Decoder, Encoder
 MAX_MESSAGE = 4000  # characters of an exception message sent back
 MAX_TRACEBACK = 20  # student frames kept in a traceback
 PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER = 1, 36
+LINUX = sys.platform.startswith("linux")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -49,9 +50,10 @@ def main(argv: list[str] | None = None) -> None:
 
     ctrl = socket.socket(fileno=args.ctrl_fd)
     network = _unshare_network() if args.unshare_net else "isolated by the sandbox"
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # no zygote outlives its grader
-    libc.prctl(PR_SET_CHILD_SUBREAPER, 1)  # orphaned workers come back to us, to be reaped
+    if LINUX:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # no zygote outlives its grader
+        libc.prctl(PR_SET_CHILD_SUBREAPER, 1)  # orphaned workers come back to us, to be reaped
     _warm_up()
     gc.freeze()  # torch & co. stay shared with every template and worker forked from here
     _rlimit(resource.RLIMIT_CORE, 0)
@@ -105,6 +107,8 @@ def _unshare_network() -> str:
     As root that is one call; otherwise only inside a new user namespace, which must be
     entered before any thread starts, i.e. before torch is imported.
     """
+    if not LINUX:
+        return "shared (no network namespaces on this system)"
     libc = ctypes.CDLL(None, use_errno=True)
     clone_newuser, clone_newnet = 0x10000000, 0x40000000
     uid, gid = os.getuid(), os.getgid()
@@ -145,12 +149,14 @@ def _limit_template_processes() -> None:
     if os.getuid() == 0:
         return
     tasks = 0
-    for entry in os.listdir("/proc"):
+    for pid in _pids():
         try:
-            if entry.isdigit() and os.stat(f"/proc/{entry}").st_uid == os.getuid():
-                tasks += len(os.listdir(f"/proc/{entry}/task"))
+            if os.stat(f"/proc/{pid}").st_uid == os.getuid():
+                tasks += len(os.listdir(f"/proc/{pid}/task"))
         except OSError:
             continue
+    if not tasks:  # no /proc (macOS): no count to build on, so no cap either
+        return
     _rlimit(resource.RLIMIT_NPROC, tasks + 64)
 
 
@@ -291,7 +297,11 @@ def _kill_all_of_my_uid() -> None:
 
 
 def _pids() -> list[int]:
-    return [int(entry) for entry in os.listdir("/proc") if entry.isdigit()]
+    """Every process id we can see (none where there is no /proc: macOS)."""
+    try:
+        return [int(entry) for entry in os.listdir("/proc") if entry.isdigit()]
+    except OSError:
+        return []
 
 
 def _signal_group(pid: int) -> None:
