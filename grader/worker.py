@@ -402,6 +402,9 @@ class Template:
             op = request.get("op")
             if op == "load":
                 send_message(self.ctrl, self.load(request["modules"]))
+                # What is loaded now is shared with every worker: keep the collector off
+                # those pages, so a worker does not copy them on its first collection.
+                gc.freeze()
             elif op == "spawn":
                 self.hand_out()
             elif op == "discard":
@@ -430,9 +433,6 @@ class Template:
             missing = [name for name in spec["expect"] if not hasattr(module, name)]
             report[spec["name"]] = {"errors": errors, "missing": missing}
         _flush_std()
-        # Everything loaded so far is shared with the workers: keep the collector off those
-        # pages, so a worker does not copy them on its first collection.
-        gc.freeze()
         return {"event": "loaded", "modules": report}
 
     def _exec_cell(self, module: types.ModuleType, cell: dict) -> dict | None:
