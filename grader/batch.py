@@ -17,7 +17,7 @@ submission's current files (a fingerprint of names and contents), unless ``force
 
 Who a submission belongs to comes from its file or folder name: ``alice/`` or
 ``alice.ipynb`` is ``alice``, and the homework module name is removed from a file name, so
-``alice_hw1_basics.ipynb`` and ``alice-hw2_regularization.ipynb`` in one folder are both
+``alice_hw1_basics.ipynb`` and ``alice-sem4_regularization.ipynb`` in one folder are both
 Alice's and are graded together (each homework is matched by its module name).
 """
 

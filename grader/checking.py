@@ -1,5 +1,6 @@
 """``grader check``: everything an instructor verifies before releasing the course.
 
+- the stubs are generated from their sources (the reference modules) and current;
 - stubs and solutions expose the same names and signatures;
 - the student notebooks are in sync with their sources;
 - the hidden suites give the solutions full marks and the stubs zero on every test, through
@@ -15,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader import notebooks
+from grader import notebooks, stubs
 from grader.course import Course, Homework, load_course
 from grader.grading import grade
 from grader.results import GradeReport
@@ -51,6 +52,8 @@ def check(
     report = CheckReport()
     for homework in chosen:
         progress("step", name=f"{homework.id}: API and notebook sync")
+        stale = stubs.out_of_date(course, homework.id)
+        report.problems += [stale] if stale else []
         report.problems += api_problems(homework)
         report.problems += _sync_problems(course, homework)
     for target in ("solutions", "exercises"):

@@ -23,7 +23,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-from grader import notebooks
+from grader import notebooks, stubs
 from grader.course import Course, CourseError, SuiteError, load_course
 from grader.progress import BatchProgress, GradeProgress
 from grader.report import FORMATS, render
@@ -145,6 +145,12 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--no-notebooks", action="store_true", help="skip executing the notebooks")
     check.add_argument("--sandbox", default="auto", choices=["auto", "bubblewrap", "process"])
     check.set_defaults(func=cmd_check)
+
+    stubs_cmd = commands.add_parser(
+        "stubs", help="instructor: regenerate exercises/ from the reference modules in solutions/"
+    )
+    stubs_cmd.add_argument("--homework", action="append")
+    stubs_cmd.set_defaults(func=cmd_stubs)
 
     build = commands.add_parser("notebooks", help="instructor: regenerate the student notebooks")
     build.add_argument("--homework", action="append")
@@ -369,9 +375,17 @@ def cmd_check(args: argparse.Namespace) -> int:
         console.print(
             f"[green]✓[/green] solutions {score_text(solutions.score, solutions.max_points)}, "
             f"exercises {score_text(exercises.score, exercises.max_points)}, "
-            "APIs match, notebooks in sync" + ("" if args.no_notebooks else " and run")
+            "stubs current, APIs match, notebooks in sync"
+            + ("" if args.no_notebooks else " and run")
         )
     return 0 if result.ok else 1
+
+
+def cmd_stubs(args: argparse.Namespace) -> int:
+    course = load_course(args.course)
+    for homework in course.select(args.homework):
+        print(stubs.write_stub(course, homework.id))
+    return 0
 
 
 def cmd_notebooks(args: argparse.Namespace) -> int:

@@ -3,7 +3,7 @@
 Columns, all read from the course table (never repeated here): ``student``, ``status``, one
 column per section (its id, e.g. ``1.3``) followed by the homework's total (its id, e.g.
 ``hw1_basics``) for each homework in course order, then ``total``, ``mark`` (``total``
-divided by ``mark_divisor`` and rounded half up: seed 003's "сумма баллов, делённая на 10,
+divided by ``mark_divisor`` and rounded half up: the course plan's "сумма баллов, делённая на 10,
 округление математическое"), ``reason`` (why points were lost, or why the submission was not
 graded), ``seed`` and ``sources``. A homework missing from a submission leaves its cells
 empty and counts 0 in the total; a submission that could not be graded has empty scores.

@@ -11,6 +11,7 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
+from grader import stubs
 from grader.cells import Chunk, Marker, split_module
 from grader.course import Course
 
@@ -41,7 +42,8 @@ def build_notebook(course: Course, homework_id: str, *, solved: bool) -> Noteboo
     homework = course.homework(homework_id)
     package = "solutions" if solved else "exercises"
     module_path = course.module_path(package, homework_id)
-    _, chunks = split_module(module_path.read_text(encoding="utf-8"))
+    text = module_path.read_text(encoding="utf-8")
+    _, chunks = split_module(stubs.strip_markers(text) if solved else text)
     by_key = {_key(c): c for c in chunks}
     cells, used = [], []
     source_path = course.notebook_source(homework_id)

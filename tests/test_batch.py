@@ -202,14 +202,14 @@ def _rows(path: Path) -> dict[str, dict]:
 
 
 def test_student_ids_and_grouping(tmp_path, course):
-    for name in ("alice_hw1_basics.ipynb", "alice-hw2_regularization.py", "bob.ipynb"):
+    for name in ("alice_hw1_basics.ipynb", "alice-sem4_regularization.py", "bob.ipynb"):
         (tmp_path / name).write_text("{}", encoding="utf-8")
     (tmp_path / "carol").mkdir()
     (tmp_path / ".ipynb_checkpoints").mkdir()
     (tmp_path / "gradebook.csv").write_text("", encoding="utf-8")
     items, notes = discover([tmp_path], course)
     assert {i.student: [p.name for p in i.paths] for i in items} == {
-        "alice": ["alice-hw2_regularization.py", "alice_hw1_basics.ipynb"],
+        "alice": ["alice-sem4_regularization.py", "alice_hw1_basics.ipynb"],
         "bob": ["bob.ipynb"],
         "carol": ["carol"],
     }
