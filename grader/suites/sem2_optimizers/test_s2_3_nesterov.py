@@ -1,0 +1,188 @@
+"""S2.3 Nesterov: the look-ahead form of torch.optim.SGD(nesterov=True), step by step.
+
+``b = mu * b + g; p = p - lr * (g + mu * b)``: the gradient at the stored (look-ahead) point,
+then a step along it and along the NEW buffer. Every test compares with ``torch.optim.SGD``
+with ``nesterov=True``, learning-rate changes included.
+"""
+
+import pytest
+import torch
+
+from grader.probes.sem2_optimizers import (
+    check_bookkeeping,
+    check_closure_losses,
+    check_paths,
+    check_raises,
+    check_state,
+    torch_optimizer,
+)
+
+pytestmark = pytest.mark.section("S2.3")
+
+NAME = "Nesterov"
+TORCH = torch_optimizer("SGD", nesterov=True)
+AGAINST = "torch.optim.SGD(nesterov=True)"
+
+
+def _hyper(g: torch.Generator) -> dict:
+    u = torch.rand(3, generator=g).tolist()
+    return {"lr": 0.005 + 0.03 * u[0], "momentum": 0.5 + 0.45 * u[1], "weight_decay": 0.3 * u[2]}
+
+
+def _groups(g: torch.Generator) -> list[dict]:
+    return [{"params": [0, 1], **_hyper(g)}, {"params": [2], **_hyper(g)}, {"params": [3]}]
+
+
+@pytest.mark.points(0.125)
+@pytest.mark.public
+def test_one_step_matches_torch(student, seed):
+    defaults = {"lr": 0.02, "momentum": 0.9, "weight_decay": 0.1}
+    check_paths(
+        student,
+        NAME,
+        TORCH,
+        [{"params": [0, 1, 2, 3]}],
+        defaults,
+        seed=seed,
+        steps=3,
+        against=AGAINST,
+    )
+
+
+@pytest.mark.points(0.375)
+def test_matches_torch_with_own_hyperparameters_per_group(student, seed):
+    g = torch.Generator().manual_seed(seed)
+    check_paths(student, NAME, TORCH, _groups(g), _hyper(g), seed=seed, steps=30, against=AGAINST)
+
+
+@pytest.mark.points(0.25)
+def test_look_ahead_along_the_new_buffer(student, seed):
+    # A large momentum on a gentle problem: looking ahead along the old buffer (or not at all,
+    # plain momentum) drifts away from torch within a few steps.
+    defaults = {"lr": 0.1, "momentum": 0.95, "weight_decay": 0.0}
+    check_paths(
+        student,
+        NAME,
+        TORCH,
+        [{"params": [0, 1, 2, 3]}],
+        defaults,
+        seed=seed,
+        steps=6,
+        scale=0.2,
+        context=" (gentle problem, large momentum)",
+        against=AGAINST,
+    )
+
+
+@pytest.mark.points(0.25)
+def test_state_is_kept_per_parameter(student, seed):
+    g = torch.Generator().manual_seed(seed)
+    got, want = check_paths(
+        student, NAME, TORCH, _groups(g), _hyper(g), seed=seed, steps=6, against=AGAINST
+    )
+    entries = check_state(got, ["momentum_buffer"], "Nesterov")
+    for i, entry in enumerate(entries):
+        buffer = want["state"]["per_param"][i]["momentum_buffer"]
+        assert torch.allclose(entry["momentum_buffer"], buffer, rtol=1e-4, atol=1e-6), (
+            f"Nesterov: state[p]['momentum_buffer'] of parameter {i} should be b, updated as "
+            "b = mu * b + g at every step"
+        )
+
+
+@pytest.mark.points(0.125)
+def test_weight_decay_uses_the_parameter_before_the_update(student, seed):
+    defaults = {"lr": 0.5, "momentum": 0.5, "weight_decay": 1.0}
+    check_paths(
+        student,
+        NAME,
+        TORCH,
+        [{"params": [0, 1, 2, 3]}],
+        defaults,
+        seed=seed,
+        steps=5,
+        scale=0.05,
+        context=" (a gentle problem, large weight decay)",
+        against=AGAINST,
+    )
+
+
+@pytest.mark.points(0.125)
+def test_step_updates_in_place_under_no_grad(student, seed):
+    groups = [{"params": [0, 1], "weight_decay": 0.2}, {"params": [2, 3]}]
+    defaults = {"lr": 0.02, "momentum": 0.9, "weight_decay": 0.1}
+    got, _ = check_paths(
+        student, NAME, TORCH, groups, defaults, seed=seed, steps=4, against=AGAINST
+    )
+    check_bookkeeping(got, "Nesterov with weight decay")
+    check_state(got, ["momentum_buffer"], "Nesterov with weight decay")
+
+
+@pytest.mark.points(0.0625)
+def test_skips_parameters_without_grad(student, seed):
+    g = torch.Generator().manual_seed(seed)
+    no_grad_at = {t: [int(torch.randint(0, 4, (1,), generator=g))] for t in range(10)}
+    check_paths(
+        student,
+        NAME,
+        TORCH,
+        _groups(g),
+        _hyper(g),
+        seed=seed,
+        steps=10,
+        no_grad_at=no_grad_at,
+        context=" (one parameter without .grad at each step)",
+        against=AGAINST,
+    )
+
+
+@pytest.mark.points(0.0625)
+def test_closure_and_learning_rate_changes(student, seed):
+    g = torch.Generator().manual_seed(seed)
+    schedule = {5: [0.002, 0.004, 0.001], 10: [0.03, 0.01, 0.02]}
+    got, want = check_paths(
+        student,
+        NAME,
+        TORCH,
+        _groups(g),
+        _hyper(g),
+        seed=seed,
+        steps=15,
+        closure=True,
+        lr_schedule=schedule,
+        against=AGAINST,
+        context=" with step(closure) and param_groups' lr changed twice",
+    )
+    check_closure_losses(got, want, NAME)
+
+
+@pytest.mark.points(0.0625)
+def test_state_dict_round_trip(student, seed):
+    g = torch.Generator().manual_seed(seed)
+    check_paths(
+        student,
+        NAME,
+        TORCH,
+        _groups(g),
+        _hyper(g),
+        seed=seed,
+        steps=12,
+        restart_at=6,
+        restart_defaults={"lr": 0.5, "momentum": 0.1, "weight_decay": 0.9},
+        against=AGAINST,
+        context=", saved with state_dict() after 6 steps and loaded into a new Nesterov(lr=0.5, "
+        "momentum=0.1, weight_decay=0.9)",
+    )
+
+
+@pytest.mark.points(0.0625)
+def test_invalid_arguments_raise(student):
+    check_raises(
+        student,
+        NAME,
+        [
+            {"lr": -0.1},
+            {"lr": 0.1, "momentum": 1.0},
+            {"lr": 0.1, "momentum": -0.5},
+            {"lr": 0.1, "weight_decay": -1.0},
+        ],
+    )
