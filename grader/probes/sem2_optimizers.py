@@ -323,10 +323,11 @@ def check_paths(
 
 
 def check_state(got: dict, keys: Sequence[str], what: str) -> list[dict | None]:
-    """Assert each parameter's state holds its own float32 ``keys`` shaped like it.
+    """Assert each parameter's state holds its own float32 ``keys`` shaped like it (every
+    parameter of the run must have taken a step).
 
     Returns:
-        The per-parameter state entries (None for a parameter that never took a step).
+        The per-parameter state entries.
     """
     from grader import expect
 
@@ -336,8 +337,10 @@ def check_state(got: dict, keys: Sequence[str], what: str) -> list[dict | None]:
         f"keys ({', '.join(report['other_keys'][:3])})"
     )
     for i, entry in enumerate(report["per_param"]):
-        if entry is None:
-            continue
+        assert entry is not None, (
+            f"{what}: optimizer.state has nothing for parameter {i}, which took steps: keep "
+            "each parameter's buffers in self.state[p] (state_dict() saves only what is there)"
+        )
         assert isinstance(entry, dict), f"{what}: optimizer.state[p] should be a dict"
         for key in keys:
             assert key in entry, (

@@ -1,0 +1,39 @@
+"""Adam with one step counter per parameter group: a parameter that had no gradient at some
+steps gets the bias correction of steps it never took.
+
+loses: S2.6
+"""
+# ruff: noqa: F821 (torch, Optimizer, Callable and Iterable come from the IMPORTS cell)
+
+# EXERCISE S2.6 — Adam
+class Adam(Optimizer):
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        if min(lr, eps, weight_decay) < 0 or not all(0 <= b < 1 for b in betas):
+            raise ValueError("bad hyper-parameter")
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            b1, b2 = group["betas"]
+            group["t"] = t = group.get("t", 0) + 1
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                g = p.grad + group["weight_decay"] * p
+                state = self.state[p]
+                if not state:
+                    state["step"] = 0
+                    state["exp_avg"] = torch.zeros_like(p)
+                    state["exp_avg_sq"] = torch.zeros_like(p)
+                state["step"] += 1
+                m, v = state["exp_avg"], state["exp_avg_sq"]
+                m.mul_(b1).add_((1 - b1) * g)
+                v.mul_(b2).add_((1 - b2) * g * g)
+                m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
+                p.sub_(group["lr"] * m_hat / (v_hat.sqrt() + group["eps"]))
+        return loss
