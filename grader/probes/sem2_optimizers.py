@@ -17,18 +17,29 @@ import torch
 from torch import nn
 
 
-def draw_problem(seed: int, shapes: Sequence[Sequence[int]], scale: float = 1.0) -> dict:
+def draw_problem(
+    seed: int, shapes: Sequence[Sequence[int]], scale: float = 1.0, far: bool = False
+) -> dict:
     """A random problem for parameters of the given shapes, drawn from ``seed``.
 
     Per parameter ``i``: a start ``init``, a minimum ``center`` and a curvature ``curv``
     spread log-uniformly over [0.1, 10] (ill-conditioned). ``scale`` multiplies the loss, so
-    a small scale gives small gradients (where ``eps`` matters).
+    a small scale gives small gradients (where ``eps`` matters). ``far`` puts every minimum 3
+    to 4 units from the start along each coordinate: an adaptive optimizer (whose steps are
+    about ``lr`` long whatever the gradient) then never reaches it in a test's few dozen steps.
+    Near a minimum its steps flip sign and amplify rounding differences chaotically, so two
+    correct implementations that round differently would part ways there.
     """
     g = torch.Generator().manual_seed(seed)
     problem: dict = {"init": [], "center": [], "curv": [], "scale": float(scale)}
     for shape in shapes:
-        problem["init"].append(torch.randn(*shape, generator=g))
-        problem["center"].append(torch.randn(*shape, generator=g))
+        init = torch.randn(*shape, generator=g)
+        center = torch.randn(*shape, generator=g)
+        if far:
+            sign = torch.randint(0, 2, shape, generator=g) * 2 - 1
+            center = init + sign * (3 + torch.rand(*shape, generator=g))
+        problem["init"].append(init)
+        problem["center"].append(center)
         problem["curv"].append(10.0 ** (2 * torch.rand(*shape, generator=g) - 1))
     return problem
 
@@ -306,6 +317,7 @@ def check_paths(
     seed: int,
     steps: int,
     scale: float = 1.0,
+    far: bool = False,
     against: str = "",
     context: str = "",
     rtol: float = 1e-4,
@@ -314,7 +326,7 @@ def check_paths(
 ) -> tuple[dict, dict]:
     """Train one random problem with the submission's ``name`` and with ``reference``; assert
     the two paths agree step by step. Returns both records (the submission's first)."""
-    problem = draw_problem(seed, SHAPES, scale)
+    problem = draw_problem(seed, SHAPES, scale, far)
     got = run_student(student, name, problem, groups, defaults, steps, **options)
     want = trajectory(reference, problem, groups, defaults, steps, **options)
     what = f"{describe(name, groups, defaults)}{context}, {steps} steps on a random problem"

@@ -59,7 +59,9 @@ def test_one_step_matches_torch(student, seed):
 @pytest.mark.points(0.5)
 def test_matches_torch_with_own_hyperparameters_per_group(student, seed):
     g = torch.Generator().manual_seed(seed)
-    check_paths(student, NAME, TORCH, _groups(g), _hyper(g), seed=seed, steps=30, against=AGAINST)
+    check_paths(
+        student, NAME, TORCH, _groups(g), _hyper(g), seed=seed, far=True, steps=30, against=AGAINST
+    )
 
 
 @pytest.mark.points(0.25)
@@ -125,6 +127,7 @@ def test_state_is_kept_per_parameter(student, seed):
         _groups(g),
         _hyper(g),
         seed=seed,
+        far=True,
         steps=6,
         no_grad_at=no_grad_at,
         against=AGAINST,
@@ -157,6 +160,7 @@ def test_skips_parameters_without_grad(student, seed):
         _groups(g),
         _hyper(g),
         seed=seed,
+        far=True,
         steps=10,
         no_grad_at=no_grad_at,
         context=" (one parameter without .grad at each step; t counts the steps of each parameter)",
@@ -186,6 +190,7 @@ def test_closure_and_learning_rate_changes(student, seed):
         _groups(g),
         _hyper(g),
         seed=seed,
+        far=True,
         steps=15,
         closure=True,
         lr_schedule=schedule,
@@ -205,6 +210,7 @@ def test_state_dict_round_trip(student, seed):
         _groups(g),
         _hyper(g),
         seed=seed,
+        far=True,
         steps=12,
         restart_at=6,
         restart_defaults={"lr": 1.0, "betas": (0.1, 0.2), "eps": 1.0, "weight_decay": 0.9},

@@ -66,7 +66,9 @@ def test_one_step_matches_torch(student, seed):
 @pytest.mark.points(0.5)
 def test_matches_torch_with_own_hyperparameters_per_group(student, seed):
     g = torch.Generator().manual_seed(seed)
-    check_paths(student, NAME, TORCH, _groups(g), _hyper(g), seed=seed, steps=30, against=AGAINST)
+    check_paths(
+        student, NAME, TORCH, _groups(g), _hyper(g), seed=seed, far=True, steps=30, against=AGAINST
+    )
 
 
 @pytest.mark.points(0.375)
@@ -132,6 +134,7 @@ def test_state_is_kept_per_parameter(student, seed):
         _groups(g),
         _hyper(g),
         seed=seed,
+        far=True,
         steps=6,
         no_grad_at=no_grad_at,
         against=AGAINST,
@@ -166,6 +169,7 @@ def test_skips_parameters_without_grad(student, seed):
         _groups(g),
         _hyper(g),
         seed=seed,
+        far=True,
         steps=10,
         no_grad_at=no_grad_at,
         context=" (one parameter without .grad at each step; t counts the steps of each parameter)",
@@ -201,6 +205,7 @@ def test_closure_and_learning_rate_changes(student, seed):
         _groups(g),
         _hyper(g),
         seed=seed,
+        far=True,
         steps=15,
         closure=True,
         lr_schedule=schedule,
@@ -220,6 +225,7 @@ def test_state_dict_round_trip(student, seed):
         _groups(g),
         _hyper(g),
         seed=seed,
+        far=True,
         steps=12,
         restart_at=6,
         restart_defaults={
