@@ -63,16 +63,14 @@ class SGD(Optimizer):
         ValueError: if ``lr < 0`` or ``weight_decay < 0``.
     """
 
-    def __init__(
-        self, params: Iterable, lr: float = 1e-3, weight_decay: float = 0.0
-    ) -> None:
-        # TODO(S2.1): check the arguments, then super().__init__(params, defaults dict).
+    def __init__(self, params: Iterable, lr: float = 1e-3, weight_decay: float = 0.0) -> None:
+        # TODO(S2.1): ValueError if lr or weight_decay < 0; super().__init__(params, {"lr": lr,...})
         raise NotImplementedError("S2.1: SGD")
 
     @torch.no_grad()
     def step(self, closure: Callable[[], float] | None = None) -> float | None:
         """One update of every parameter that has a gradient; returns the closure's loss."""
-        # TODO(S2.1): per group, per p with a grad: g = p.grad + wd * p; p -= lr * g in place.
+        # TODO(S2.1): closure under torch.enable_grad(); per group, per p with a grad: p -= lr * g.
         raise NotImplementedError("S2.1: SGD")
 
 

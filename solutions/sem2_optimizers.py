@@ -63,7 +63,7 @@ class SGD(Optimizer):
     """
 
     def __init__(self, params: Iterable, lr: float = 1e-3, weight_decay: float = 0.0) -> None:
-        # TODO(S2.1): check the arguments, then super().__init__(params, defaults dict).
+        # TODO(S2.1): ValueError if lr or weight_decay < 0; super().__init__(params, {"lr": lr,...})
         # BEGIN SOLUTION
         if lr < 0:
             raise ValueError(f"invalid learning rate {lr}")
@@ -75,7 +75,7 @@ class SGD(Optimizer):
     @torch.no_grad()
     def step(self, closure: Callable[[], float] | None = None) -> float | None:
         """One update of every parameter that has a gradient; returns the closure's loss."""
-        # TODO(S2.1): per group, per p with a grad: g = p.grad + wd * p; p -= lr * g in place.
+        # TODO(S2.1): closure under torch.enable_grad(); per group, per p with a grad: p -= lr * g.
         # BEGIN SOLUTION
         loss = None
         if closure is not None:
