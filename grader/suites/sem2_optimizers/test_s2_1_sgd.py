@@ -33,7 +33,7 @@ def _groups(g: torch.Generator) -> list[dict]:
 
 @pytest.mark.points(0.125)
 @pytest.mark.public
-def test_one_step_matches_torch(student, seed):
+def test_first_steps_match_torch(student, seed):
     defaults = {"lr": 0.05, "weight_decay": 0.1}
     check_paths(student, NAME, TORCH, [{"params": [0, 1, 2, 3]}], defaults, seed=seed, steps=3)
 

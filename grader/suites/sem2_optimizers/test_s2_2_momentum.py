@@ -36,7 +36,7 @@ def _groups(g: torch.Generator) -> list[dict]:
 
 @pytest.mark.points(0.125)
 @pytest.mark.public
-def test_one_step_matches_torch(student, seed):
+def test_first_steps_match_torch(student, seed):
     defaults = {"lr": 0.02, "momentum": 0.9, "weight_decay": 0.1}
     check_paths(
         student,

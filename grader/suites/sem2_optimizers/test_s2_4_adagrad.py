@@ -41,7 +41,7 @@ def _groups(g: torch.Generator) -> list[dict]:
 
 @pytest.mark.points(0.125)
 @pytest.mark.public
-def test_one_step_matches_torch(student, seed):
+def test_first_steps_match_torch(student, seed):
     defaults = {"lr": 0.1, "eps": 1e-10, "weight_decay": 0.1, "initial_accumulator_value": 0.0}
     check_paths(
         student,

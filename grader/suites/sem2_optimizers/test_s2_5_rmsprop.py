@@ -39,7 +39,7 @@ def _groups(g: torch.Generator) -> list[dict]:
 
 @pytest.mark.points(0.125)
 @pytest.mark.public
-def test_one_step_matches_torch(student, seed):
+def test_first_steps_match_torch(student, seed):
     defaults = {"lr": 0.01, "alpha": 0.9, "eps": 1e-8, "weight_decay": 0.1}
     check_paths(
         student,

@@ -43,7 +43,7 @@ def _groups(g: torch.Generator) -> list[dict]:
 
 @pytest.mark.points(0.25)
 @pytest.mark.public
-def test_one_step_matches_torch(student, seed):
+def test_first_steps_match_torch(student, seed):
     defaults = {
         "lr": 0.01,
         "betas": (0.9, 0.999),
