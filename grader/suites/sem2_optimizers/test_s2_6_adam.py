@@ -1,6 +1,7 @@
 """S2.6 Adam: bias-corrected first and second moments, against torch.optim.Adam step by step.
 
-The first steps show the bias correction (without it they are far too small or too large), tiny
+The first steps show the bias correction (without it the first is about 3 times too long, and
+the next ones drift), tiny
 gradients with a large ``eps`` show where ``eps`` sits, and a parameter left without a gradient
 now and then shows that the step count ``t`` belongs to each parameter.
 """
