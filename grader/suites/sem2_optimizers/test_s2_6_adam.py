@@ -1,9 +1,9 @@
 """S2.6 Adam: bias-corrected first and second moments, against torch.optim.Adam step by step.
 
 The first steps show the bias correction (without it the first is about 3 times too long, and
-the next ones drift), tiny
-gradients with a large ``eps`` show where ``eps`` sits, and a parameter left without a gradient
-now and then shows that the step count ``t`` belongs to each parameter.
+the next ones drift), tiny gradients with a large ``eps`` show where ``eps`` sits, and a
+parameter left without a gradient now and then shows that the step count ``t`` belongs to each
+parameter.
 """
 
 import pytest
