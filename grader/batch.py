@@ -15,10 +15,11 @@ table the student would see (``.txt``); the CSV gradebook is rebuilt from all sa
 the end, also after Ctrl-C. A later run skips every student whose saved entry matches the
 submission's current files (a fingerprint of names and contents), unless ``force``.
 
-Who a submission belongs to comes from its file or folder name: ``alice/`` or
-``alice.ipynb`` is ``alice``, and the homework module name is removed from a file name, so
-``alice_hw1_basics.ipynb`` and ``alice-sem4_regularization.ipynb`` in one folder are both
-Alice's and are graded together (each homework is matched by its module name).
+Who a submission belongs to comes from its file or folder name (:mod:`grader.roster`: the
+names Canvas, Moodle and GitHub Classroom give downloads, or ``alice/``, ``alice.ipynb``), and
+the assignment's module name is removed from a file name, so ``alice_hw1_basics.ipynb`` and
+``alice-sem4_regularization.ipynb`` in one folder are both Alice's and are graded together
+(each assignment is matched by its module name).
 """
 
 import argparse
@@ -42,7 +43,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from grader import gradebook
+from grader import gradebook, roster
 from grader.course import Course
 from grader.results import BatchEntry, GradeReport
 from grader.submission import SKIPPED_DIRS
@@ -98,14 +99,9 @@ def default_reports_dir(csv_path: Path) -> Path:
     return csv_path.with_name(csv_path.stem + "_reports")
 
 
-def student_id(path: Path, course: Course) -> str:
-    """The student a file or folder belongs to: its name without any homework module name."""
-    name = path.name if path.is_dir() else path.stem
-    for homework in course.homeworks:
-        name = name.replace(homework.id, " ")
-    # Collapse the separators left around the removed module name.
-    name = re.sub(r"([\s_.\-])[\s_.\-]+", r"\1", name).strip(" _.-")
-    return name or (path.name if path.is_dir() else path.stem)
+def student_id(path: Path, course: Course, classroom_prefix: str = "") -> str:
+    """The student a file or folder belongs to (see :mod:`grader.roster` for the LMS names)."""
+    return roster.submitter(path, course, classroom_prefix).key
 
 
 def discover(
@@ -131,6 +127,7 @@ def discover(
             candidates += matches
         else:
             notes.append(f"{source}: no such file, folder or pattern")
+    prefix = roster.classroom_prefix(p for p in candidates if p.is_dir())
     by_student: dict[str, list[Path]] = {}
     for path in candidates:
         if path.resolve() in excluded or path.name.startswith(".") or path.name in SKIPPED_DIRS:
@@ -138,7 +135,7 @@ def discover(
         if path.is_file() and path.suffix not in SUFFIXES:
             notes.append(f"{path}: not a notebook, module, zip or folder; ignored")
             continue
-        paths = by_student.setdefault(student_id(path, course), [])
+        paths = by_student.setdefault(student_id(path, course, prefix), [])
         if path not in paths:
             paths.append(path)
     items = [Item(student, paths) for student, paths in sorted(by_student.items())]
@@ -157,6 +154,7 @@ def grade_batch(
     seed: int | None = None,
     sandbox: str = "auto",
     timeout_s: float = DEFAULT_TIMEOUT_S,
+    extras: gradebook.Extras | None = None,
     progress: Progress | None = None,
 ) -> BatchResult:
     """Grade every submission in ``sources`` and write the gradebook ``csv_path``.
@@ -170,6 +168,7 @@ def grade_batch(
         force: regrade students whose saved result is current.
         homeworks, seed, sandbox: as for ``grader grade``.
         timeout_s: wall-clock limit for grading one student.
+        extras: the roster and exam points the gradebook merges in.
         progress: called as ``progress("batch", total=, skipped=)``, ``progress("start",
             student=)`` and ``progress("done", entry=)``.
     """
@@ -196,7 +195,8 @@ def grade_batch(
     try:
         done = _run_all(todo, command, reports_dir, log, max(1, jobs), timeout_s, progress)
     finally:
-        written = gradebook.write(csv_path, gradebook.load_entries(reports_dir), course, homeworks)
+        entries = gradebook.load_entries(reports_dir)
+        written = gradebook.write(csv_path, entries, course, homeworks, extras)
     return BatchResult(
         entries=sorted(done + skipped, key=lambda e: e.student),
         graded=sorted(e.student for e in done),

@@ -199,6 +199,11 @@ def load_course(path: Path | None = None) -> Course:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise CourseError(f"cannot read course table {path}: {exc}") from exc
+    unknown = set(data) - {"course", "limits", "assignment"}
+    if unknown:
+        raise CourseError(
+            f"{path}: unknown table(s) {sorted(unknown)}; assignments are [[assignment]] tables"
+        )
     meta = data.get("course", {})
     raw = data.get("assignment", [])
     shipped = tuple(_assignment(a) for a in raw if a.get("status", "shipped") == "shipped")
