@@ -50,8 +50,8 @@ class SGD(Optimizer):
         g = p.grad + weight_decay * p
         p = p - lr * g
 
-    The lecture's "vanilla update" ``x += -learning_rate * dx``. It keeps no state. The same
-    as ``torch.optim.SGD(params, lr, weight_decay=weight_decay)`` (no momentum).
+    The lecture's "vanilla update" ``x += -learning_rate * dx``; it needs no memory of past
+    steps. The same as ``torch.optim.SGD(params, lr, weight_decay=weight_decay)`` (no momentum).
 
     Args:
         params: an iterable of tensors, or of dicts (parameter groups) each with a ``"params"``

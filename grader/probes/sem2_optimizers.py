@@ -378,11 +378,15 @@ def check_state(got: dict, keys: Sequence[str], what: str) -> list[dict | None]:
 
 
 def check_bookkeeping(got: dict, what: str) -> None:
-    """Assert step() left every p.grad unchanged and the parameters leaves that require grad."""
+    """Assert step() left every p.grad unchanged and the parameters leaves that require grad,
+    and returned None (no closure)."""
     assert not got["not_leaf"], (
         f"{what}: after step {got['not_leaf'][0] + 1} a parameter is no longer a leaf tensor "
         "that requires grad: update it in place under torch.no_grad() (p.add_(...)), never "
         "p = p - ..., nor through autograd"
+    )
+    assert all(value is None for value in got["returned"]), (
+        f"{what}: step() without a closure should return None"
     )
     assert not got["grad_changed"], (
         f"{what}: step {got['grad_changed'][0] + 1} changed p.grad: compute "
