@@ -50,6 +50,7 @@ def test_first_steps_match_torch(student, seed):
         [{"params": [0, 1, 2, 3]}],
         defaults,
         seed=seed,
+        far=True,
         steps=3,
         against=AGAINST,
     )
@@ -90,6 +91,7 @@ def test_eps_outside_the_square_root(student, seed):
         [{"params": [0, 1, 2, 3]}],
         defaults,
         seed=seed,
+        far=True,
         steps=5,
         scale=1e-3,
         context=" (tiny gradients, large eps)",
@@ -117,7 +119,7 @@ def test_step_updates_in_place_under_no_grad(student, seed):
     groups = [{"params": [0, 1], "weight_decay": 0.2}, {"params": [2, 3]}]
     defaults = {"lr": 0.1, "eps": 1e-10, "weight_decay": 0.1, "initial_accumulator_value": 0.1}
     got, _ = check_paths(
-        student, NAME, TORCH, groups, defaults, seed=seed, steps=4, against=AGAINST
+        student, NAME, TORCH, groups, defaults, seed=seed, far=True, steps=4, against=AGAINST
     )
     check_bookkeeping(got, "AdaGrad with weight decay")
     check_state(got, ["sum"], "AdaGrad with weight decay")
