@@ -93,7 +93,8 @@ def reparameterize(
 
     ``z`` is then a differentiable function of ``mu`` and ``logvar``:
     ``dz/dmu = 1`` and ``dz/dlogvar = 0.5 · σ · eps``. (``torch.distributions.Normal(...).sample()``
-    cuts the graph: the encoder would never learn.)
+    cuts the graph, and ``torch.normal(mu, σ)`` passes no gradient through its sample either:
+    with them the encoder would never learn.)
 
     Args:
         mu: ``(n, k)`` means.

@@ -21,7 +21,7 @@ def _vae(student, *args):
     return student.hw4_generative.VAE(*args)
 
 
-def _layout(student, model, what: str) -> dict[str, torch.Size]:
+def _layout(student, model) -> dict[str, torch.Size]:
     params = student.probes.named_parameters(model)
     return {name: value.shape for name, value in params.items()}
 
@@ -30,7 +30,7 @@ def _with_reference_weights(student, model, args: tuple, seed: int) -> ProbeVAE:
     """Give the student's model the weights of a local ProbeVAE drawn from ``seed``."""
     values = initial_values(ProbeVAE, seed, *args)
     expected = {name: v.shape for name, v in values.items()}
-    got = _layout(student, model, "")
+    got = _layout(student, model)
     assert got == expected, (
         f"VAE{args}'s parameters should be {sorted(expected)} with the documented shapes; "
         f"got {sorted(got)}"
@@ -70,7 +70,7 @@ def test_vae_state_dict_layout(student, seed):
     )
     model = _vae(student, *args)
     expected = {name: p.shape for name, p in ProbeVAE(*args).named_parameters()}
-    got = _layout(student, model, "")
+    got = _layout(student, model)
     assert got == expected, (
         f"VAE{args} should have exactly the parameters {sorted(expected)} "
         "(encoder.0, mu_head, logvar_head, decoder.0, decoder.2, weights and biases) with "

@@ -3,9 +3,10 @@
 The tests recover the noise from the student's own output, ``eps = (z - mu) / σ``, and judge
 it: standard normal, reproducible from the generator, and the gradients the trick promises
 (``dz/dmu = 1``, ``dz/dlogvar = (z - mu) / 2``). So any way of drawing ``eps`` from the
-generator is accepted (``torch.randn``, ``torch.randn_like``, ``torch.normal``), and the
+generator is accepted (``torch.randn``, ``torch.randn_like``, ``Tensor.normal_``), and the
 classic mistakes fail by name: ``logvar`` used as σ or σ² (the noise is not standard normal),
-a sample outside the graph (no gradient), the global generator instead of the caller's.
+a sample outside the graph or from ``torch.normal`` (no gradient to mu and logvar), the global
+generator instead of the caller's.
 """
 
 import math
@@ -97,6 +98,11 @@ def test_reparameterize_gradients_reach_mu_and_logvar(student, seed):
     assert grad_mu is not None and grad_logvar is not None, (
         f"{what}: no gradient reaches {'mu' if grad_mu is None else 'logvar'}; "
         "z must be computed from mu and logvar (the reparameterization trick)"
+    )
+    assert grad_mu.abs().sum() > 0 or grad_logvar.abs().sum() > 0, (
+        f"{what}: z requires grad, but the gradients to mu and logvar are zero. "
+        "torch.normal does not backpropagate through the sample: "
+        "write z = mu + exp(logvar / 2) * eps with eps drawn from the generator"
     )
     expect.close(
         grad_mu, upstream, what=f"the gradient of sum(u * z) for {what} with respect to mu"

@@ -1,5 +1,5 @@
-"""Correct VAE exercises written differently: torch.normal for the sample, Kingma's form of the
-KL, the Bernoulli log-likelihood with softplus, an epoch mean weighted by batch size,
+"""Correct VAE exercises written differently: the noise from Tensor.normal_, Kingma's form of
+the KL with σ² as std², the Bernoulli log-likelihood with softplus, an epoch mean weighted by batch size,
 torch.lerp for the path.
 
 loses: nothing
@@ -10,12 +10,13 @@ loses: nothing
 # EXERCISE 4.2 — reparameterize
 def reparameterize(mu, logvar, generator=None):
     std = logvar.mul(0.5).exp()
-    return torch.normal(mu, std, generator=generator)
+    return std * torch.empty_like(mu).normal_(generator=generator) + mu
 
 
 # EXERCISE 4.3 — kl_divergence
 def kl_divergence(mu, logvar):
-    return -0.5 * torch.sum(1 + logvar - mu**2 - torch.exp(logvar), dim=-1)
+    std = torch.exp(logvar / 2)
+    return -0.5 * torch.sum(1 + logvar - mu**2 - std**2, dim=-1)
 
 
 # EXERCISE 4.3 — elbo
