@@ -27,8 +27,12 @@ PROBES = "grader.probes.hw4_generative"
 SMALL = {"latent_dim": 2, "hidden": 8}
 # The outcome test: train_gan's defaults on 2000 ring points, judged on 2000 samples.
 RING_POINTS = 2000
-MIN_MODES = 7  # of 8; bench/thresholds_hw4_generative.py gives the reference's figures
-MIN_QUALITY = 0.4  # share of samples within 0.4 (a fifth of the radius) of a centre
+# GAN training is chaotic: over 100 seeds the reference reaches 7.1 of the 8 modes on average
+# but only 4 in its worst run (a longer training does not remove such runs), so the bounds
+# separate a GAN that learns from one that does not (0-1 modes, almost no sample near one),
+# with a margin below the reference's worst seed (bench/thresholds_hw4_generative.py).
+MIN_MODES = 3  # of 8, each with at least 2% of the samples near its centre
+MIN_QUALITY = 0.2  # share of samples within 0.4 (a fifth of the radius) of a centre
 
 
 def _isolated(student):
