@@ -21,9 +21,9 @@ with a load average of about 25, so it is inflated: on an idle core one VAE run 
 The VAE is steady: every seed gains at least 1.3 nats per held-out image over the best model
 without a code. The GAN is not: 25 of the 100 runs reach fewer than 7 modes and the worst only 4
 (doubling the steps does not remove such runs: the modes a GAN holds at a given step depend on
-the seed), so its bounds sit one mode and 0.1 of quality below the reference's worst run. A
-training that does not work (a generator never updated, a loss with the wrong sign) reaches 0
-or 1 mode with almost no sample near one. The exit status is 1 if any seed fails.
+the seed), so its bounds sit one mode and 0.1 of quality below the reference's worst run. An
+untrained generator (the tests' initial weights, 200 seeds) reaches 0 modes with no sample
+near one. The exit status is 1 if any seed fails.
 """
 
 import argparse

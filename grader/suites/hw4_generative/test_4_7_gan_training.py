@@ -29,8 +29,8 @@ SMALL = {"latent_dim": 2, "hidden": 8}
 RING_POINTS = 2000
 # GAN training is chaotic: over 100 seeds the reference reaches 7.1 of the 8 modes on average
 # but only 4 in its worst run (a longer training does not remove such runs), so the bounds
-# separate a GAN that learns from one that does not (0-1 modes, almost no sample near one),
-# with a margin below the reference's worst seed (bench/thresholds_hw4_generative.py).
+# separate a GAN that learns from one that does not (an untrained generator: 0 modes, no
+# sample near one), with a margin below the reference's worst seed (see the bench).
 MIN_MODES = 3  # of 8, each with at least 2% of the samples near its centre
 MIN_QUALITY = 0.2  # share of samples within 0.4 (a fifth of the radius) of a centre
 
