@@ -210,6 +210,7 @@ def test_bundle_readme_walks_a_student_through_setup_check_and_submission(tmp_pa
     for script in _fenced(readme, "sh"):
         assert subprocess.run(["bash", "-n"], input=script, text=True).returncode == 0, script
     assert f"grader grade notebooks/{first}.ipynb" in _fenced(readme, "sh")[-1]
+    assert f'check("{course.homeworks[0].sections[0].id}")' in readme  # one section at a time
 
     # Exactly which file to submit, per assignment; every bundle path the README names exists.
     submit = _section(readme, "What to submit")
