@@ -202,7 +202,8 @@ def _copy_project(course: Course, homework: str, project: Path) -> None:
     suites = package / "suites"
     suites.mkdir()
     for item in course.suites_dir.iterdir():  # shared files beside the suites, if any
-        if item.is_file() and not _SKIP(str(course.suites_dir), [item.name]):
+        ignored = _SKIP(str(course.suites_dir), [item.name])
+        if item.is_file() and item.name not in ignored:
             shutil.copy2(item, suites / item.name)
     shutil.copytree(course.suite_dir(homework), suites / homework, ignore=_SKIP)
     shutil.copy2(course.table or PACKAGE_DIR / "course.toml", package / "course.toml")

@@ -364,10 +364,11 @@ def test_gradescope_shows_totals_and_hidden_reasons_only_after_publishing():
     assert "red" not in output  # the student's printed output of a hidden test
     assert "public tests: 1 of 2 passed (they carry 2.5 of 5 points)" in output
     assert "1.3    LogisticRegression" in output and "public tests 1 of 1 passed" in output
-    assert "no public test" in output
+    assert "sem4_regularization: Regularization — no public test" in output
+    assert "S4.1   Dropout" in output and "0 of 0" not in output
     assert "no cell starts with the marker line" in output  # about the upload: shown at once
     assert "looks like a marker but is not one" in output
-    assert "when your instructor publishes the grades" in output
+    assert "appear on this page when your instructor publishes the grades" in output
 
 
 def test_gradescope_report_of_public_tests_only_shows_everything_at_once():

@@ -91,17 +91,15 @@ def before_publishing(report: GradeReport) -> str:
     for homework in report.homeworks:
         public = [t for t in homework.tests if t.public]
         carried = f"{sum(t.points for t in public):g} of {homework.max_points:g}"
-        lines.append(
-            f"{homework.id}: {homework.title} — public tests: {_passed(public)} "
-            f"(they carry {carried} points)"
-        )
+        state = f"public tests: {_passed(public)} (they carry {carried} points)"
+        lines.append(f"{homework.id}: {homework.title} — {state if public else 'no public test'}")
         lines += [_section_line(section) for section in homework.sections]
         lines += [f"  note: {feedback.clean(n)}" for n in homework.notes]
         lines.append("")
     lines += [f"note: {feedback.clean(n)}" for n in report.notes]
     lines.append(
         "The hidden tests have run too: their results, the points per section and your total "
-        "appear here when your instructor publishes the grades."
+        "appear on this page when your instructor publishes the grades."
     )
     return "\n".join(lines).strip()
 
