@@ -11,7 +11,7 @@ Conventions: tensors are float32; a batch is the first dimension; randomness com
 a seed reproduces a run. Losses are computed from logits (never ``log(sigmoid(...))``).
 
 Replace every ``# TODO`` line and the ``raise NotImplementedError`` below it with your code;
-keep the names, the signatures and the marker lines (``# EXERCISE 4.2 — ...``). Every chunk
+keep the names, the signatures and the marker lines (``# EXERCISE 4.1 — ...``). Every chunk
 that starts with a marker line becomes one notebook cell and is graded on its own: put any
 helper you write (a name starting with ``_``) inside the chunk that uses it.
 """
