@@ -1,4 +1,4 @@
-"""Two-dimensional toy distributions for generative models: a ring of Gaussians, two moons.
+"""Two-dimensional toy data for generative models: a ring of Gaussians and its mode metrics.
 
 Everything is generated from a seed (nothing is downloaded), so a notebook, a hidden test and
 the threshold bench that pass the same seed see the same points. The ring of eight Gaussians
@@ -9,7 +9,6 @@ still produces good-looking points, and only counting the modes it reaches revea
 import math
 
 import torch
-from sklearn.datasets import make_moons
 
 RING_MODES = 8
 RING_RADIUS = 2.0
@@ -50,17 +49,6 @@ def eight_gaussians(
     which = torch.randint(0, modes, (n,), generator=g)
     noise = torch.randn(n, 2, generator=g) * std
     return ring_centers(modes, radius)[which] + noise
-
-
-def two_moons(n: int, *, seed: int = 0, noise: float = 0.05) -> torch.Tensor:
-    """``n`` points of scikit-learn's two moons, centred and scaled to the ring's size.
-
-    Returns:
-        float32 ``(n, 2)`` (the labels are dropped: a generative model only sees points).
-    """
-    X, _ = make_moons(n_samples=n, noise=noise, random_state=seed)
-    X = torch.as_tensor(X, dtype=torch.float32)
-    return (X - torch.tensor([0.5, 0.25])) * 1.5
 
 
 def mode_report(
