@@ -14,9 +14,9 @@ with a load average of about 25, so it is inflated: on an idle core one VAE run 
 0.5 s and one GAN run about 1.1 s)::
 
     test                                             min    mean     max     need  s/run  fails
-    4.4 train_vae defaults: held-out ELBO gain     1.318   1.933   2.243   >= 0.8   5.01  none
-    4.7 train_gan defaults: modes of 8             4.000   7.060   8.000     >= 3  13.08  none
-    4.7 train_gan defaults: quality share          0.301   0.494   0.628   >= 0.2  13.08  none
+    4.4 train_vae defaults: held-out ELBO gain     1.318   1.933   2.243   >= 0.8   6.37  none
+    4.7 train_gan defaults: modes of 8             4.000   7.060   8.000     >= 3   6.57  none
+    4.7 train_gan defaults: quality share          0.301   0.494   0.628   >= 0.2   6.57  none
 
 The VAE is steady: every seed gains at least 1.3 nats per held-out image over the best model
 without a code. The GAN is not: 25 of the 100 runs reach fewer than 7 modes and the worst only 4
