@@ -50,6 +50,7 @@ def _draws(student, name: str, shape, repeats: int = 0, **kwargs) -> torch.Tenso
     args = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
     what = f"{name}(w{', ' + args if args else ''}) on w of shape {tuple(shape)}"
     expect.tensor(result["values"], what=what, shape=(repeats, *shape))
+    assert result["same_object"], f"{what} should fill w in place and return w itself"
     return result["values"]
 
 
@@ -282,3 +283,5 @@ def test_lecun_is_one_over_fan(student, seed):
             values = _draws(student, "lecun_", shape, mode=mode, distribution=distribution)
             _check_std(values, want, what, hint=f" (LeCun: std = 1 / sqrt({mode}))")
             _check_shape_of_distribution(values, want, distribution, what)
+    bad = lambda: student.sem3_init.lecun_(student.torch.zeros(4, 4), mode="fan_avg")  # noqa: E731
+    assert _raises(bad, "ValueError"), "lecun_(w, mode='fan_avg') should raise ValueError"

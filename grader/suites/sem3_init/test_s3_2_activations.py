@@ -67,6 +67,7 @@ def test_leaky_relu_forward(student, seed):
     slope = SLOPES[seed % len(SLOPES)]
     x = _inputs(seed, 4, 5, 6)
     m = student.sem3_init.LeakyReLU(slope)
+    assert student.probes.named_parameters(m) == {}, "LeakyReLU should have no parameters"
     expect.close(
         m(x),
         torch.where(x > 0, x, slope * x),
@@ -91,6 +92,9 @@ def test_elu_negative_branch_scaled_by_alpha(student, seed):
     alpha = ALPHAS[seed % len(ALPHAS)]
     x = _inputs(seed, 50, 8)
     m = student.sem3_init.ELU(alpha)
+    got = expect.number(m.alpha, what=f"ELU({alpha:g}).alpha")
+    assert abs(got - alpha) < 1e-12, f"ELU({alpha:g}).alpha should be {alpha:g}, got {got:g}"
+    assert student.probes.named_parameters(m) == {}, "ELU should have no parameters"
     got = m(x)
     what = f"ELU({alpha:g}) on x of shape (50, 8)"
     unscaled = torch.where(x > 0, x, torch.expm1(x))
@@ -113,6 +117,10 @@ def test_elu_derivative_matches_autograd(student, seed):
 @pytest.mark.points(0.25)
 def test_selu_matches_torch(student, seed):
     m = student.sem3_init.SELU()
+    for name, want in (("alpha", 1.6732632423543772), ("scale", 1.0507009873554805)):
+        got = expect.number(getattr(m, name), what=f"SELU().{name}")
+        assert abs(got - want) < 1e-9, f"SELU().{name} should be {want!r}, got {got!r}"
+    assert student.probes.named_parameters(m) == {}, "SELU should have no parameters"
     _check_module(student, m, "SELU()", _inputs(seed, 40, 7), F.selu)
 
 
@@ -171,6 +179,10 @@ def test_maxout_parameters_and_init(student, seed):
     in_features, out_features, pieces = 256, 64, 2
     m = student.sem3_init.Maxout(in_features, out_features, pieces)
     what = f"Maxout({in_features}, {out_features}, pieces={pieces})"
+    for name, want in (("in_features", 256), ("out_features", 64), ("pieces", 2)):
+        got = getattr(m, name)
+        assert got == want, f"{what}.{name} should be {want}, got {got!r}"
+    assert student.probes.named_buffers(m) == {}, f"{what} should have no buffers"
     params = student.probes.named_parameters(m)
     assert sorted(params) == ["bias", "weight"], (
         f"{what} should have exactly two parameters, weight and bias, got {sorted(params)}"

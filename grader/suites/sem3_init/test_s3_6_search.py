@@ -58,6 +58,10 @@ def test_grid_points_log_spaced(student):
             f"{what} should be {want} (3 log-spaced values per axis, ends included, learning "
             f"rate major), got {points}"
         )
+    one = _points(student.sem3_init.grid_search_points(LR, WD, 1), 1, "grid_search_points(..., 1)")
+    assert one == [(LR[0], WD[0])], (
+        f"grid_search_points({LR}, {WD}, 1) should be [{(LR[0], WD[0])}] (the lower ends)"
+    )
     assert _raises(lambda: student.sem3_init.grid_search_points(LR, WD, 8), "ValueError"), (
         "grid_search_points(..., 8) should raise ValueError: 8 is not a perfect square"
     )
@@ -148,6 +152,10 @@ def test_run_search_with_tiny_trainings(student, seed):
     best, _ = student.sem3_init.run_search(only, [(1e-4, 0.1), (3e-3, 0.5), (1e-1, 0.2)])
     assert tuple(best) == (3e-3, 0.5), (
         "run_search should return the point with the HIGHEST score (a score, not a loss)"
+    )
+    best, _ = student.sem3_init.run_search(only, [(1e-4, 0.1), (1e-2, 0.2), (1e-2, 0.3)])
+    assert tuple(best) == (1e-2, 0.2), (
+        "run_search: two points tie for the highest score; return the first of them"
     )
     assert _raises(lambda: student.sem3_init.run_search(only, []), "ValueError"), (
         "run_search(objective, []) should raise ValueError"
