@@ -20,6 +20,11 @@ pytestmark = pytest.mark.section("S3.6")
 
 PROBES = "grader.probes.sem3_init"
 LR, WD = (1e-4, 1.0), (1e-6, 1e-2)
+# The lecture's argument, measured: over REGRET_TRIALS problems where only the learning rate
+# matters, 9 random trials must miss its optimum by less than MAX_REGRET_RATIO times what a
+# 3 x 3 grid misses (the reference: 0.15 to 0.49 over 100 run seeds, 0.29 on average).
+REGRET_TRIALS = 100
+MAX_REGRET_RATIO = 0.75
 
 
 def _raises(call, type_name: str) -> bool:
@@ -101,7 +106,7 @@ def test_random_search_tries_more_distinct_learning_rates(student, seed):
     assert distinct_grid == 3, f"a 3 x 3 grid should try 3 learning rates, got {distinct_grid}"
     g = torch.Generator().manual_seed(seed)
     regret_grid, regret_random = 0.0, 0.0
-    for trial in range(30):
+    for trial in range(REGRET_TRIALS):
         center = float(torch.rand(1, generator=g)) * 4 - 4  # the best log10(lr) in [-4, 0]
         points = _points(
             student.sem3_init.random_search_points(LR, WD, 9, seed=seed * 31 + trial),
@@ -113,10 +118,11 @@ def test_random_search_tries_more_distinct_learning_rates(student, seed):
         )
         regret_grid += min((math.log10(lr) - center) ** 2 for lr, _ in grid)
         regret_random += min((math.log10(lr) - center) ** 2 for lr, _ in points)
-    assert regret_random < 0.6 * regret_grid, (
-        "over 30 problems where only the learning rate matters, 9 random trials should land "
-        f"closer to the best learning rate than a 3 x 3 grid: mean squared miss in log10(lr) "
-        f"{regret_random / 30:.3f} (random) against {regret_grid / 30:.3f} (grid)"
+    assert regret_random < MAX_REGRET_RATIO * regret_grid, (
+        f"over {REGRET_TRIALS} problems where only the learning rate matters, 9 random trials "
+        "should land closer to the best learning rate than a 3 x 3 grid: mean squared miss in "
+        f"log10(lr) {regret_random / REGRET_TRIALS:.3f} (random) against "
+        f"{regret_grid / REGRET_TRIALS:.3f} (grid)"
     )
 
 
