@@ -14,9 +14,10 @@ them reproducible); functions that take a ``seed`` draw from their own ``torch.G
 and never touch the global one. ``torch.nn.init`` is off limits in the initializers, and the
 library's activations in the activation modules.
 
-Fill in every exercise below: each body that raises ``NotImplementedError`` (keep the
-signatures and the marker lines; the grader finds your code by them). The docstrings are
-the contract the hidden tests check; the ``TODO`` line above each ``raise`` is a hint.
+Replace every ``# TODO`` line and the ``raise NotImplementedError`` below it with your code;
+keep the names, the signatures and the marker lines (``# EXERCISE S3.1 — ...``). Every chunk
+that starts with a marker line becomes one notebook cell and is graded on its own: put any
+helper you write (a name starting with ``_``) inside the chunk that uses it.
 """
 
 # IMPORTS — sem3_init
