@@ -196,7 +196,7 @@ XAVIER = (("normal", torch_init.xavier_normal_), ("uniform", torch_init.xavier_u
 
 
 @pytest.mark.points(0.25)
-def test_xavier_matches_torch(student, seed):
+def test_xavier_std_is_sqrt_of_variance_like_torch(student, seed):
     shape = _shape(seed)
     fan_in, fan_out = torch_init._calculate_fan_in_and_fan_out(torch.empty(shape))
     want = math.sqrt(2.0 / (fan_in + fan_out))
