@@ -218,7 +218,8 @@ class Linear:
         in_features: ``d_in``.
         out_features: ``d_out``.
         rng: the random generator for ``W`` (default: ``np.random.default_rng()``).
-        dtype: the dtype of ``W``, ``b`` and the gradients (``np.float64`` or ``np.float32``).
+        dtype: the dtype of ``W``, ``b`` and the gradients: ``np.float64`` or ``np.float32``,
+            or its name (``"float32"``); outputs and gradients keep it.
 
     Attributes:
         W: ``(d_in, d_out)`` weights; b: ``(d_out,)`` bias.
@@ -230,7 +231,7 @@ class Linear:
         in_features: int,
         out_features: int,
         rng: np.random.Generator | None = None,
-        dtype: type = np.float64,
+        dtype: str | type = np.float64,
     ) -> None:
         rng = np.random.default_rng() if rng is None else rng
         scale = np.sqrt(2.0 / in_features)

@@ -1,1 +1,1 @@
-"""Data sets that notebooks, hidden tests and benchmarks share: generated, deterministic per seed."""
+"""Data sets that notebooks, hidden tests and benchmarks share: generated, deterministic."""

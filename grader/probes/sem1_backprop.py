@@ -182,3 +182,9 @@ def backward_twice(layer: Any, X: np.ndarray, G1: np.ndarray, G2: np.ndarray) ->
 def _copy(value: Any) -> Any:
     """A copy of an array (a later call may overwrite the original); anything else as it is."""
     return value.copy() if isinstance(value, np.ndarray) else value
+
+
+def add_in_place(model: Any, value: float) -> None:
+    """``p += value`` for every ``(p, grad)`` of ``model.parameters()``: an optimizer's update."""
+    for p, _ in model.parameters():
+        p += value
