@@ -94,7 +94,7 @@ def cross_entropy(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]
     z = torch.tensor(np.asarray(logits), dtype=torch.float64, requires_grad=True)
     loss = F.cross_entropy(z, torch.as_tensor(np.asarray(y), dtype=torch.long))
     (grad,) = torch.autograd.grad(loss, z)
-    return float(loss), grad.numpy()
+    return float(loss.detach()), grad.numpy()
 
 
 def parameters(model: Any) -> list[np.ndarray]:
