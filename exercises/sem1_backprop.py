@@ -45,7 +45,7 @@ def logistic(z: np.ndarray) -> np.ndarray:
         z: an array of any shape.
 
     Returns:
-        ``sigma(z)``, an array of the shape and dtype of ``z``, values in ``[0, 1]``.
+        ``sigma(z)``, an array of the shape of ``z``, values in ``[0, 1]``.
     """
     # TODO(S1.1): 1 / (1 + exp(-z)) for z >= 0 and exp(z) / (1 + exp(z)) for z < 0.
     raise NotImplementedError("S1.1: logistic")

@@ -43,12 +43,12 @@ def logistic(z: np.ndarray) -> np.ndarray:
         z: an array of any shape.
 
     Returns:
-        ``sigma(z)``, an array of the shape and dtype of ``z``, values in ``[0, 1]``.
+        ``sigma(z)``, an array of the shape of ``z``, values in ``[0, 1]``.
     """
     # TODO(S1.1): 1 / (1 + exp(-z)) for z >= 0 and exp(z) / (1 + exp(z)) for z < 0.
     # BEGIN SOLUTION
     e = np.exp(-np.abs(z))  # never overflows: the exponent is <= 0
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
     # END SOLUTION
 
 
@@ -304,14 +304,14 @@ class ReLU:
         # TODO(S1.3): store the mask X > 0 on self, return max(0, X).
         # BEGIN SOLUTION
         self.mask = X > 0
-        return np.where(self.mask, X, 0).astype(X.dtype, copy=False)
+        return np.where(self.mask, X, 0)
         # END SOLUTION
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         """``dL/dY`` (the shape of X) → ``dL/dX = dL/dY`` where X > 0, else 0."""
         # TODO(S1.3): let the gradient through where this layer's input was positive.
         # BEGIN SOLUTION
-        return np.where(self.mask, grad_out, 0).astype(grad_out.dtype, copy=False)
+        return np.where(self.mask, grad_out, 0)
         # END SOLUTION
 
     def zero_grad(self) -> None:
@@ -335,7 +335,7 @@ class Sigmoid:
         # TODO(S1.3): compute sigma(X) stably, store it on self, return it.
         # BEGIN SOLUTION
         e = np.exp(-np.abs(X))
-        self.Y = np.where(X >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(X.dtype, copy=False)
+        self.Y = np.where(X >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
         return self.Y
         # END SOLUTION
 

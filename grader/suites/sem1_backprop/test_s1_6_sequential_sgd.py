@@ -22,7 +22,7 @@ from grader.testdata import moons_split
 pytestmark = pytest.mark.section("S1.6")
 
 PROBES = "grader.probes.sem1_backprop"
-MIN_ACCURACY = 0.93
+MIN_ACCURACY = 0.92
 MOONS_SIZES = (2, 16, 16, 2)  # the network sgd_fit trains on moons with its defaults
 
 
