@@ -21,7 +21,7 @@ No exercise modifies its input arrays. PyTorch is not allowed in the exercises: 
 see what autograd does for you (the hidden tests use it to check your gradients).
 
 Replace every ``# TODO`` line and the ``raise NotImplementedError`` below it with your code;
-keep the names, the signatures and the marker lines (``# EXERCISE S1.2 — ...``). Every chunk
+keep the names, the signatures and the marker lines (``# EXERCISE S1.1 — ...``). Every chunk
 that starts with a marker line becomes one notebook cell and is graded on its own: put any
 helper you write (a name starting with ``_``) inside the chunk that uses it.
 """

@@ -10,7 +10,7 @@ import pytest
 
 from grader import notebooks
 
-HOMEWORKS = ["hw1_basics", "hw2_regularization", "sem1_backprop"]
+HOMEWORKS = ["hw1_basics", "sem1_backprop", "sem4_regularization"]
 
 
 @pytest.mark.parametrize("homework", HOMEWORKS)
