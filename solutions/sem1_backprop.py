@@ -564,7 +564,7 @@ class Sequential:
 
 # EXERCISE S1.6 — sgd_fit
 def sgd_fit(
-    model,
+    model: "Sequential",
     loss_fn: Callable[[np.ndarray, np.ndarray], tuple[float, np.ndarray]],
     X: np.ndarray,
     y: np.ndarray,

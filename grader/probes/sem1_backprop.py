@@ -115,18 +115,15 @@ def calls(layer: AutogradLayer) -> dict[str, int]:
 class Function:
     """A scalar function of an array for the gradient check: ``f(x) = sum(tanh(A x) * c)``.
 
-    Counts its calls and records whether it ever received an array other than the one it was
-    built around (``reads_shared``: it ignores its argument and reads that array, like a loss
-    that reads a layer's weights).
+    Built around an array ``x`` (``shared``), it ignores its argument and reads that array, like
+    a loss that reads a layer's weights; without one it reads its argument.
     """
 
     def __init__(self, A: np.ndarray, c: np.ndarray, x: np.ndarray | None = None) -> None:
         self.A, self.c = np.asarray(A, dtype=np.float64), np.asarray(c, dtype=np.float64)
         self.shared = None if x is None else np.array(x, dtype=np.float64)
-        self.count = 0
 
     def __call__(self, x: np.ndarray) -> float:
-        self.count += 1
         x = self.shared if self.shared is not None else x
         return float(np.sum(np.tanh(self.A @ x) * self.c))
 
@@ -144,11 +141,11 @@ def check_shared(
     That is how a gradient check of a layer's weights works (``f = lambda _: loss(layer)``).
 
     Returns:
-        ``{"result": what check returned, "x_after": x_shared afterwards, "calls": f's calls}``.
+        ``{"result": what check returned, "x_after": x_shared afterwards}``.
     """
     f = Function(A, c, x)
     result = check(f, f.shared, **kwargs)
-    return {"result": result, "x_after": f.shared.copy(), "calls": f.count}
+    return {"result": result, "x_after": f.shared.copy()}
 
 
 def call_watching_inputs(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> dict:
