@@ -130,7 +130,7 @@ def test_sequential_parameters_and_zero_grad(student, seed):
         f"got {expect.kind(pairs)}"
     )
     for i, (name, want) in enumerate(zip(("W1", "b1", "W2", "b2"), (W1, b1, W2, b2), strict=True)):
-        assert isinstance(pairs[i], tuple) and len(pairs[i]) == 2, (
+        assert isinstance(pairs[i], (tuple, list)) and len(pairs[i]) == 2, (
             f"{what}[{i}] should be a (value, gradient) pair"
         )
         value = expect.array(pairs[i][0], what=f"{what}[{i}][0]", shape=want.shape)
