@@ -52,7 +52,9 @@ def test_numerical_gradient_close_to_exact(student, seed):
     f = student.import_module(PROBES).function(A, c)
     what = f"numerical_gradient(f, x) for x of shape {expect.shape_text(x.shape)}"
     got = expect.array(student.sem1_backprop.numerical_gradient(f, x), what=what, shape=x.shape)
-    expect.close(got, exact, what=what, rtol=1e-5, atol=1e-7)
+    # Loose enough for any finite difference (one-sided ones too: the next test tells them
+    # apart), tight enough for any wrong formula.
+    expect.close(got, exact, what=what, rtol=1e-4, atol=1e-4)
 
 
 @pytest.mark.points(0.15)
@@ -88,7 +90,7 @@ def test_nudges_x_itself_and_restores_it(student, seed):
             f"{what} is all zeros: nudge the entries of x itself (in place), not of a copy, "
             "and put each one back afterwards"
         )
-    expect.close(got, exact, what=what, rtol=1e-5, atol=1e-7)
+    expect.close(got, exact, what=what, rtol=1e-4, atol=1e-4)
     after = expect.array(result["x_after"], what=f"W after {what}", shape=x.shape)
     expect.close(
         after,
