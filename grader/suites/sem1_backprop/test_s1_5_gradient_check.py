@@ -106,13 +106,15 @@ def test_nudges_x_itself_and_restores_it(student, seed):
 def test_gradient_check_accepts_a_correct_gradient(student, seed):
     A, c, x, exact = _case(seed, matrix=seed % 2 == 1)
     f = student.import_module(PROBES).function(A, c)
-    what = "gradient_check(f, x, grad) with the exact gradient"
-    result = student.sem1_backprop.gradient_check(f, x, exact.numpy())
+    # tol=1e-4: any finite difference accepts the exact gradient; telling central from
+    # one-sided differences is the job of test_numerical_gradient_uses_central_differences.
+    what = "gradient_check(f, x, grad, tol=1e-4) with the exact gradient"
+    result = student.sem1_backprop.gradient_check(f, x, exact.numpy(), tol=1e-4)
     if not isinstance(result, tuple) or len(result) != 2:
         raise AssertionError(f"{what} should return a tuple (ok, err), got {expect.kind(result)}")
     ok, err = result
     err = expect.number(err, what=f"{what}: the relative error")
-    assert 0 <= err < 1e-7, f"{what}: the relative error is {err:.3g}, expected below 1e-7"
+    assert 0 <= err < 1e-4, f"{what}: the relative error is {err:.3g}, expected about 1e-10"
     assert ok is True, f"{what} returned ok = {ok!r}, expected True (a bool)"
 
 
@@ -133,7 +135,7 @@ def test_gradient_check_rejects_a_planted_wrong_gradient(student, seed, planted)
     ok, err = result
     err = expect.number(err, what=f"{what}: the relative error")
     want = _rel_error(wrong, exact.numpy())
-    assert abs(err - want) <= 1e-3 * want, (
+    assert abs(err - want) <= 0.05 * want, (
         f"{what}: the relative error is {err:.4g}, expected {want:.4g} = "
         "||grad - g|| / max(||grad|| + ||g||, 1e-12) with Euclidean norms"
     )
