@@ -1,1 +1,1 @@
-"""Data sets that students and hidden tests share: generated per seed, never downloaded."""
+"""Data sets that notebooks, hidden tests and benchmarks share: generated, deterministic."""
