@@ -1,0 +1,1 @@
+"""Data sets that students and hidden tests share: generated, deterministic per seed."""
