@@ -123,16 +123,18 @@ BENCHES = [
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=100, help="run seeds 0..N-1")
+    parser.add_argument("--only", choices=["3.2", "3.3", "3.5"], help="one section's benches")
     args = parser.parse_args(argv)
+    benches = [b for b in BENCHES if args.only is None or b[0].startswith(args.only)]
     torch.set_num_threads(1)  # as in the grader's workers
-    print(f"{'test':<46} {'min':>7} {'mean':>7} {'max':>7} {'need':>8} {'s/run':>7}  fails")
+    print(f"{'test':<46} {'min':>7} {'mean':>7} {'max':>7} {'need':>8} {'cpu s':>7}  fails")
     failed = False
     runs: dict = {}
-    for bench in dict.fromkeys(b[1] for b in BENCHES):
-        start = time.perf_counter()
+    for bench in dict.fromkeys(b[1] for b in benches):
+        start = time.process_time()  # CPU time: the figure the grader's budget counts
         runs[bench] = [bench(s) for s in range(args.seeds)]
-        runs[bench, "time"] = (time.perf_counter() - start) / args.seeds
-    for label, bench, key, filename, name in BENCHES:
+        runs[bench, "time"] = (time.process_time() - start) / args.seeds
+    for label, bench, key, filename, name in benches:
         bound = getattr(suite_module(filename), name)
         values = [r[key] for r in runs[bench]]
         fails = [s for s, v in enumerate(values) if v < bound]

@@ -102,7 +102,6 @@ def test_bag_of_embeddings_matches_reference_with_the_same_weights(student, ref,
 @pytest.mark.points(0.5)
 def test_bag_of_embeddings_padding_not_averaged(student, seed):
     g = torch.Generator().manual_seed(seed)
-    torch.manual_seed(seed)
     model = student.hw3_nlp.BagOfEmbeddings(40, 6, 2)
     for garbage in (False, True):
         tokens, lengths = _batch(g, 40, _lengths(g, 5), garbage=garbage)
@@ -129,7 +128,6 @@ def test_rnn_classifier_shapes(student, seed):
 @pytest.mark.points(0.25)
 def test_rnn_sorted_batch_order_restored(student, seed):
     g = torch.Generator().manual_seed(seed)
-    torch.manual_seed(seed)
     model = student.hw3_nlp.RNNClassifier(40, 8, 12, 2)
     # Lengths in no particular order: a model that sorts the batch must restore its order.
     tokens, lengths = _batch(g, 40, [2, 9, 4, 12, 1, 6], garbage=False)
@@ -145,7 +143,6 @@ def test_rnn_sorted_batch_order_restored(student, seed):
 @pytest.mark.points(0.25)
 def test_rnn_padding_does_not_change_the_result(student, seed):
     g = torch.Generator().manual_seed(seed)
-    torch.manual_seed(seed)
     model = student.hw3_nlp.RNNClassifier(40, 8, 12, 2)
     tokens, lengths = _batch(g, 40, _lengths(g, 5), garbage=True)
     _alone_vs_batch(

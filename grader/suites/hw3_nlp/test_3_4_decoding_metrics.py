@@ -135,6 +135,7 @@ def test_corpus_bleu_known_values(student):
     cases = [
         ("a perfect translation", [s], [s], 4, 1.0),
         ("no 4-gram in common", [["the", "dog", "sees", "the", "cat"]], [s], 4, 0.0),
+        ("an empty translation", [[]], [s], 4, 0.0),
         # Clipping: "the" counts at most twice, as in the reference. p1 = 2/4.
         ("four times 'the' (unigrams)", [["the"] * 4], [["the", "cat", "the", "dog"]], 1, 0.5),
         # p1 = 4/5, p2 = 2/4 over hypothesis "the cat sees a dog"; c = r = 5.
