@@ -72,7 +72,8 @@ def translator(run_seed: int) -> dict[str, float]:
     torch.manual_seed(seed)
     Vs, Vt = probes.translation_vocab_sizes(seed, **t.DATA)
     model = ref.Seq2Seq(Vs, Vt, t.SIZES["embed_dim"], t.SIZES["hidden_size"])
-    return {"exact_match": probes.fit_translator(model, seed, **t.TRAIN)["exact_match"]}
+    result = probes.fit_translator(model, seed, **t.TRAIN)
+    return {"bleu": result["bleu"], "exact_match": result["exact_match"]}
 
 
 def tagger(run_seed: int) -> dict[str, float]:
@@ -109,20 +110,17 @@ BENCHES = [
         "test_3_2_classifiers.py",
         "MIN_MARGIN_OVER_BAG",
     ),
-    (
-        "3.3 Seq2Seq exact match (greedy)",
-        translator,
-        "exact_match",
-        "test_3_3_attention_seq2seq.py",
-        "MIN_EXACT_MATCH",
-    ),
+    ("3.3 Seq2Seq BLEU (greedy)", translator, "bleu", "test_3_3_attention_seq2seq.py", "MIN_BLEU"),
+    # No threshold: shown to explain why the test bounds BLEU rather than exact match.
+    ("3.3 Seq2Seq exact match (no bound)", translator, "exact_match", "", None),
     ("3.5 BiLSTMTagger entity F1", tagger, "f1", "test_3_5_ner.py", "MIN_F1"),
 ]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=100, help="run seeds 0..N-1")
+    parser.add_argument("--seeds", type=int, default=100, help="how many run seeds")
+    parser.add_argument("--first", type=int, default=0, help="start at this run seed")
     parser.add_argument("--only", choices=["3.2", "3.3", "3.5"], help="one section's benches")
     args = parser.parse_args(argv)
     benches = [b for b in BENCHES if args.only is None or b[0].startswith(args.only)]
@@ -132,16 +130,17 @@ def main(argv: list[str] | None = None) -> int:
     runs: dict = {}
     for bench in dict.fromkeys(b[1] for b in benches):
         start = time.process_time()  # CPU time: the figure the grader's budget counts
-        runs[bench] = [bench(s) for s in range(args.seeds)]
+        runs[bench] = [bench(s) for s in range(args.first, args.first + args.seeds)]
         runs[bench, "time"] = (time.process_time() - start) / args.seeds
     for label, bench, key, filename, name in benches:
-        bound = getattr(suite_module(filename), name)
+        bound = getattr(suite_module(filename), name) if name else float("-inf")
         values = [r[key] for r in runs[bench]]
-        fails = [s for s, v in enumerate(values) if v < bound]
+        fails = [args.first + s for s, v in enumerate(values) if v < bound]
         failed |= bool(fails)
         print(
             f"{label:<46} {min(values):7.4f} {statistics.mean(values):7.4f} "
-            f"{max(values):7.4f} {'>= ' + format(bound, '.2f'):>8} {runs[bench, 'time']:7.3f}  "
+            f"{max(values):7.4f} {('>= ' + format(bound, '.2f')) if name else '-':>8} "
+            f"{runs[bench, 'time']:7.3f}  "
             f"{fails or 'none'}"
         )
     return 1 if failed else 0

@@ -10,6 +10,7 @@ they are not secret and decide nothing: the tests judge whatever comes back, in 
 process. The bench (``bench/thresholds_hw3_nlp.py``) runs the same loops on the reference.
 """
 
+import math
 import re
 from collections import Counter
 
@@ -198,6 +199,22 @@ def greedy(
     return result
 
 
+def bleu(hypotheses: list[list[str]], references: list[list[str]], max_n: int = 4) -> float:
+    """Corpus BLEU with clipped counts and the brevity penalty, no smoothing (as in 3.4)."""
+    log_precision = 0.0
+    for n in range(1, max_n + 1):
+        matches = total = 0
+        for hyp, ref in zip(hypotheses, references, strict=True):
+            h = Counter(tuple(hyp[i : i + n]) for i in range(len(hyp) - n + 1))
+            r = Counter(tuple(ref[i : i + n]) for i in range(len(ref) - n + 1))
+            matches, total = matches + sum((h & r).values()), total + sum(h.values())
+        if matches == 0:
+            return 0.0
+        log_precision += math.log(matches / total) / max_n
+    c, r = sum(map(len, hypotheses)), sum(map(len, references))
+    return (1.0 if c > r else math.exp(1 - r / c)) * math.exp(log_precision)
+
+
 def fit_translator(
     model: nn.Module,
     seed: int,
@@ -211,8 +228,8 @@ def fit_translator(
     """Train ``model(src, src_lengths, tgt_in, teacher_forcing=True)`` with a masked loss.
 
     Returns:
-        ``{"losses": per epoch, "exact_match": on held-out pairs (greedy decoding),
-        "examples": three (hypothesis, reference) strings}``.
+        ``{"losses": per epoch, "bleu" and "exact_match": on held-out pairs (greedy
+        decoding), "examples": three (hypothesis, reference) strings}``.
     """
     data = translation_data(seed, n_train, n_test)
     src, tgt = data["src"][:n_train], data["tgt"][:n_train]
@@ -233,6 +250,7 @@ def fit_translator(
     return {
         "losses": losses,
         "exact_match": right / n_test,
+        "bleu": bleu(words, data["references"]),
         "examples": [
             (" ".join(w), " ".join(r))
             for w, r in zip(words[:3], data["references"][:3], strict=True)

@@ -16,7 +16,9 @@ PROBES = "grader.probes.hw3_nlp"
 DATA = {"n_train": 800, "n_test": 200}
 TRAIN = {**DATA, "epochs": 10, "lr": 0.01, "batch_size": 32}
 SIZES = {"embed_dim": 16, "hidden_size": 32}
-MIN_EXACT_MATCH = 0.6
+# BLEU, not exact match: a run that has not yet learnt one word (the object after an
+# adjective, say) gets 20% exact match but still ~0.8 BLEU; an untrained model gets ~0.
+MIN_BLEU = 0.5
 
 
 def _parameter_shapes(Vs: int, Vt: int, E: int, H: int) -> dict[str, tuple]:
@@ -234,11 +236,11 @@ def test_seq2seq_learns_to_translate(student, seed):
     model = student.hw3_nlp.Seq2Seq(Vs, Vt, SIZES["embed_dim"], SIZES["hidden_size"])
     result = probes.fit_translator(model, seed, **TRAIN)
     expect.losses(result["losses"], TRAIN["epochs"], "the grader's training loop")
-    em = result["exact_match"]
+    bleu, em = result["bleu"], result["exact_match"]
     examples = "; ".join(f"{h!r} for {r!r}" for h, r in result["examples"])
-    assert em >= MIN_EXACT_MATCH, (
+    assert bleu >= MIN_BLEU, (
         f"Seq2Seq(V_src, V_tgt, 16, 32) trained by the grader's loop (teacher forcing, Adam, "
-        f"{TRAIN['epochs']} epochs on {DATA['n_train']} pairs) translates {em:.1%} of "
-        f"{DATA['n_test']} held-out sentences exactly; at least {MIN_EXACT_MATCH:.0%} expected. "
-        f"Greedy translations: {examples}"
+        f"{TRAIN['epochs']} epochs on {DATA['n_train']} pairs) reaches a BLEU of {bleu:.3f} "
+        f"({em:.1%} exact match) on {DATA['n_test']} held-out sentences; a BLEU of at least "
+        f"{MIN_BLEU} expected. Greedy translations: {examples}"
     )
