@@ -207,19 +207,20 @@ _ORGANIZATIONS = [
     ("Российская академия наук", "Российской академии наук", "Российской академии наук"),
 ]
 _ORG_CASES = {"nom": 0, "prep": 1, "gen": 2}
-# Templates: plain words and slots {PER:case}, {LOC:case}, {ORG:case}.
+# Templates: plain words and slots {PER:case}, {LOC:case}, {ORG:case}. Verbs in the present
+# tense, whose form does not depend on the gender of the person (or the organization).
 _TEMPLATES = [
     "{PER:nom} работает в {ORG:prep} .",
-    "{PER:nom} приехал в {LOC:acc} вчера .",
-    "Вчера {PER:nom} встретился с {PER:ins} в {LOC:prep} .",
-    "{ORG:nom} открыл новый офис в {LOC:prep} .",
+    "{PER:nom} приезжает в {LOC:acc} завтра .",
+    "Сегодня {PER:nom} встречается с {PER:ins} в {LOC:prep} .",
+    "{ORG:nom} открывает новый офис в {LOC:prep} .",
     "Письмо {PER:dat} пришло из {ORG:gen} .",
-    "Мы видели {PER:gen} ?",
+    "У {PER:gen} сегодня день рождения !",
     "В {LOC:prep} сегодня холодно .",
-    "Директор {ORG:gen} {PER:nom} выступил в {LOC:prep} .",
+    "Директор {ORG:gen} {PER:nom} выступает в {LOC:prep} .",
     "Поезд в {LOC:acc} ушёл утром .",
-    "Сотрудники {ORG:gen} поздравили {PER:gen} .",
-    "{PER:nom} позвонил {PER:dat} из {ORG:gen} .",
+    "Сотрудники {ORG:gen} пришли к {PER:dat} .",
+    "{PER:nom} звонит {PER:dat} из {ORG:gen} .",
     "Погода сегодня хорошая .",
 ]
 
