@@ -6,6 +6,8 @@ documented JSON schema (``grader/schemas/report.schema.json``).
 
 from dataclasses import asdict, dataclass, field
 
+from grader.errors import ExitCode
+
 SCHEMA_VERSION = 1
 BATCH_SCHEMA_VERSION = 1
 
@@ -40,7 +42,8 @@ class TestResult:
 
 @dataclass
 class SectionResult:
-    """One section of a homework; ``problems`` say why it could not be graded at all."""
+    """One section of a homework; ``problems`` say why it, or one of its exercises, could not be
+    graded (a missing, broken or forbidden cell: the tests that touch it failed)."""
 
     id: str
     title: str
@@ -119,6 +122,20 @@ class GradeReport:
     @property
     def full_marks(self) -> bool:
         return self.score == self.max_points
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """2 when a test could not be judged (a grader error), else 0 full marks, 1 points lost.
+
+        A self-check (public tests only) never had the hidden points in play: it is 0 when
+        every public test passed.
+        """
+        if self.errors:
+            return ExitCode.NOT_GRADED
+        if self.public_only:
+            passed = all(t.outcome == "passed" for h in self.homeworks for t in h.tests)
+            return ExitCode.FULL if passed else ExitCode.LOST
+        return ExitCode.FULL if self.full_marks else ExitCode.LOST
 
     @classmethod
     def from_dict(cls, data: dict) -> "GradeReport":
