@@ -9,7 +9,23 @@ reports the worst, mean and best result, the threshold and the time per run::
     .venv/bin/python bench/thresholds_hw3_nlp.py            # 100 run seeds
     .venv/bin/python bench/thresholds_hw3_nlp.py --seeds 10
 
-Figures: see FIGURES below (filled in from a run on this machine).
+Figures (run seeds 0-99, this machine's CPU, one thread, torch 2.13; CPU seconds per run; the
+3.3 rows were run as three chunks, ``--first 0/34/67``, on a shared, heavily loaded machine)::
+
+    test                                             min     mean    max     need     cpu s
+    3.2 RNNClassifier accuracy                       0.9467  0.9930  1.0000  >= 0.85  0.748
+    3.2 RNNClassifier, negated reviews               0.9605  0.9967  1.0000  >= 0.80  0.748
+    3.2 margin over bag of embeddings (negated)      0.3287  0.4526  0.6013  >= 0.15  0.748
+    3.3 Seq2Seq BLEU (greedy)                        0.7639  0.9964  1.0000  >= 0.50  1.86
+    3.3 Seq2Seq exact match (no bound)               0.2150  0.9868  1.0000       -   1.86
+    3.5 BiLSTMTagger entity F1                       0.8700  0.9629  1.0000  >= 0.80  0.348
+
+Every one of the 100 seeds passes every threshold. The 3.2 time covers both models (the
+grader's bag of embeddings, then the GRU). The translator's training test bounds BLEU, not exact
+match: two seeds of 100 (16 and 42) end before the model has learnt one word of the object
+phrase, which costs most sentences their exact match (0.215 and 0.565) but little BLEU (0.76 and
+0.91); an untrained or broken translator stays near 0. The closest calls are then a BLEU 0.26
+above its bound, an F1 0.07 above (3.5), and accuracies 0.10 and 0.16 above (3.2).
 
 The exit status is 1 if any seed fails any threshold.
 """
