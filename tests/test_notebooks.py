@@ -10,7 +10,7 @@ import pytest
 
 from grader import notebooks
 
-HOMEWORKS = ["hw1_basics", "sem4_regularization"]
+HOMEWORKS = ["hw1_basics", "sem4_regularization", "hw2_segmentation"]
 
 
 @pytest.mark.parametrize("homework", HOMEWORKS)

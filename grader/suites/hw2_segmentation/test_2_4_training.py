@@ -7,6 +7,7 @@ import torch
 from grader import expect
 from grader.datasets.shapes import NUM_CLASSES, make_shapes
 from grader.probes.hw2_segmentation import unet as probe_unet
+from grader.probes.hw2_segmentation import weighted_cross_entropy
 
 pytestmark = pytest.mark.section("2.4")
 
@@ -77,6 +78,21 @@ def test_follows_the_loop_of_the_docstring(student, ref, seed):
         atol=1e-4,
         rtol=1e-4,
     )
+    # The same again for one epoch with a loss of the grader's: loss_fn must be the one used.
+    probes = student.import_module(PROBES)
+    net = _net(student, seed, width=4)
+    what = "train_segmenter(model, images, masks, epochs=1, batch_size=16, loss_fn=weighted_ce)"
+    student.hw2_segmentation.train_segmenter(
+        net, images, masks, epochs=1, batch_size=16, loss_fn=probes.weighted_cross_entropy
+    )
+    expected_net = probe_unet(seed, width=4)
+    ref.hw2_segmentation.train_segmenter(
+        expected_net, images, masks, epochs=1, batch_size=16, loss_fn=weighted_cross_entropy
+    )
+    got = probes.state_tensors(net)
+    for name, value in expected_net.state_dict().items():
+        if value.is_floating_point():
+            expect.close(got[name], value, what=f"{name} after {what}", atol=1e-4, rtol=1e-3)
 
 
 @pytest.mark.points(0.5)
@@ -135,3 +151,4 @@ def test_predict_masks_uses_eval_mode(student, seed):
             f"{what}: {wrong} pixels differ from the eval-mode prediction; predict with "
             "model.eval() (batch norm's running statistics) and without gradients"
         )
+    assert not student.probes.is_training(net), f"{what} should leave the model in eval mode"

@@ -62,6 +62,7 @@ def test_zeroes_the_smallest_weights_of_every_layer(student, seed):
 
 
 @pytest.mark.points(0.25)
+@pytest.mark.public
 def test_pruning_is_made_permanent(student, seed):
     images, masks = make_shapes(8, seed=seed)
     probes = student.import_module(PROBES)

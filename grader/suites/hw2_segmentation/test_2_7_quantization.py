@@ -22,6 +22,7 @@ def _bytes(state: dict) -> int:
 
 
 @pytest.mark.points(0.25)
+@pytest.mark.public
 def test_weights_stored_in_int8_at_least_3_5x_smaller(student, seed):
     probes = student.import_module(PROBES)
     net = probes.unet(seed, width=8)
