@@ -38,13 +38,14 @@ import tempfile
 import threading
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from grader import gradebook, roster
+from grader import events, gradebook, roster
 from grader.course import Course
+from grader.errors import ExitCode, GraderError
 from grader.results import BatchEntry, GradeReport
 from grader.submission import SKIPPED_DIRS
 
@@ -55,7 +56,6 @@ START_TIMEOUT_S = 300.0  # a grader process imports torch and starts its zygote
 JOBS_PER_PROCESS = 100  # then a fresh process: nothing accumulates over a whole class
 GRADED, NOT_GRADED = "graded", "not graded"
 
-Progress = Callable[..., None]
 
 
 @dataclass
@@ -155,7 +155,7 @@ def grade_batch(
     sandbox: str = "auto",
     timeout_s: float = DEFAULT_TIMEOUT_S,
     extras: gradebook.Extras | None = None,
-    progress: Progress | None = None,
+    progress: events.Progress = events.ignore,
 ) -> BatchResult:
     """Grade every submission in ``sources`` and write the gradebook ``csv_path``.
 
@@ -169,10 +169,9 @@ def grade_batch(
         homeworks, seed, sandbox: as for ``grader grade``.
         timeout_s: wall-clock limit for grading one student.
         extras: the roster and exam points the gradebook merges in.
-        progress: called as ``progress("batch", total=, skipped=)``, ``progress("start",
-            student=)`` and ``progress("done", entry=)``.
+        progress: receives :class:`~grader.events.BatchStarted`, then per student
+            :class:`~grader.events.StudentStarted` and :class:`~grader.events.StudentFinished`.
     """
-    progress = progress or (lambda *a, **k: None)
     csv_path = Path(csv_path)
     reports_dir = Path(reports_dir) if reports_dir else default_reports_dir(csv_path)
     reports_dir.mkdir(parents=True, exist_ok=True)
@@ -188,7 +187,7 @@ def grade_batch(
             skipped.append(previous)
         else:
             todo.append((item, fingerprint))
-    progress("batch", total=len(todo), skipped=len(skipped))
+    progress(events.BatchStarted(total=len(todo), skipped=len(skipped)))
     command = _server_command(course, homeworks, seed, sandbox)
     log = reports_dir / "batch.log"
     done: list[BatchEntry] = []
@@ -214,7 +213,7 @@ def _run_all(
     log: Path,
     jobs: int,
     timeout_s: float,
-    progress: Progress,
+    progress: events.Progress,
 ) -> list[BatchEntry]:
     """Hand the submissions to ``jobs`` grader processes; return the saved entries."""
     pending: queue.Queue = queue.Queue()
@@ -231,7 +230,7 @@ def _run_all(
                     item, fingerprint = pending.get_nowait()
                 except queue.Empty:
                     return
-                progress("start", student=item.student)
+                progress(events.StudentStarted(item.student))
                 try:
                     entry = _grade_one(server, item, fingerprint, timeout_s)
                 except Exception as exc:  # a bug of the batch itself still leaves a row
@@ -255,11 +254,11 @@ def _run_all(
             except queue.Empty:
                 continue
             done.append(entry)
-            progress("done", entry=entry)
+            progress(events.StudentFinished(entry))
         while not finished.empty():  # the last ones, if the threads ended meanwhile
             entry = finished.get_nowait()
             done.append(entry)
-            progress("done", entry=entry)
+            progress(events.StudentFinished(entry))
     except BaseException:  # Ctrl-C: stop the graders in flight, keep what is saved
         stop.set()
         for server in servers:
@@ -519,17 +518,15 @@ def serve(argv: list[str] | None = None) -> int:
             output.write_text(json.dumps(report.to_dict(details=True)), encoding="utf-8")
             answer = {
                 "ok": True,
-                "exit_code": 2 if report.errors else (0 if report.full_marks else 1),
+                "exit_code": int(report.exit_code),
                 "table": table.render(report, width=100),
             }
         except KeyboardInterrupt:
             raise
         except Exception as exc:  # this student's problem or a grader bug: answer, go on
-            from grader.course import SuiteError
-            from grader.submission import SubmissionError
-
-            known = isinstance(exc, (SubmissionError, SuiteError))
-            answer = {"ok": False, "exit_code": 2, "error": str(exc) or type(exc).__name__}
+            known = isinstance(exc, GraderError)
+            code = exc.exit_code if known else ExitCode.NOT_GRADED
+            answer = {"ok": False, "exit_code": int(code), "error": str(exc) or type(exc).__name__}
             if not known:  # an unexpected state: say where, and let a fresh process go on
                 answer["error"] = f"grader error: {type(exc).__name__}: {exc}"
                 answer["restart"] = True

@@ -26,17 +26,12 @@ from rich.console import Console
 from rich.markup import escape
 
 from grader import notebooks, stubs
-from grader.course import Course, CourseError, SuiteError, load_course
+from grader.course import Course, load_course
+from grader.errors import ExitCode, GraderError
 from grader.progress import BatchProgress, GradeProgress
 from grader.report import FORMATS, render
 from grader.report.table import renderable, score_text
-from grader.roster import RosterError
-from grader.sandbox import SandboxError
 from grader.submission import SubmissionError
-
-EXIT_FULL, EXIT_LOST, EXIT_ERROR = 0, 1, 2
-EXIT_BATCH_INCOMPLETE = 3
-EXIT_LEAK = 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,14 +39,22 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
-        return EXIT_ERROR
+        return ExitCode.NOT_GRADED
     try:
-        return args.func(args)
-    except (SubmissionError, SuiteError, CourseError, SandboxError, RosterError, KeyError) as exc:
-        Console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False)
-        return EXIT_ERROR
+        return int(args.func(args))
+    except GraderError as exc:  # the user's to fix: the message says what; no traceback
+        Console(stderr=True).print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+        return exc.exit_code
     except KeyboardInterrupt:
-        return 130
+        return ExitCode.INTERRUPTED
+    except Exception:  # a bug of the grader: say so, never pass it off as a score
+        Console(stderr=True).print_exception()
+        Console(stderr=True).print(
+            "[red]grader error:[/red] this is a bug of the grader, not of the submission; "
+            "nothing was graded (exit 2)",
+            highlight=False,
+        )
+        return ExitCode.NOT_GRADED
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -247,12 +250,7 @@ def _emit(report, fmt: str, output: Path | None) -> int:
         from grader.report import github
 
         github.publish(report, os.environ)
-    if report.errors:
-        return EXIT_ERROR
-    if report.public_only:  # a self-check: the hidden tests' points were never in play
-        passed = all(t.outcome == "passed" for h in report.homeworks for t in h.tests)
-        return EXIT_FULL if passed else EXIT_LOST
-    return EXIT_FULL if report.full_marks else EXIT_LOST
+    return report.exit_code
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
@@ -294,7 +292,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         highlight=False,
         soft_wrap=True,
     )
-    return EXIT_BATCH_INCOMPLETE if failed else EXIT_FULL
+    return ExitCode.BATCH_INCOMPLETE if failed else ExitCode.FULL
 
 
 def cmd_gradebook(args: argparse.Namespace) -> int:
@@ -311,7 +309,7 @@ def cmd_gradebook(args: argparse.Namespace) -> int:
     console = Console(stderr=True)
     _unmatched_note(console, extras)
     console.print(f"{len(entries)} students → {path}", highlight=False)
-    return EXIT_FULL
+    return ExitCode.FULL
 
 
 def _unmatched_note(console: Console, extras) -> None:
@@ -341,23 +339,19 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_release(args: argparse.Namespace) -> int:
-    from grader.release import ReleaseError, build_release, scan_release
+    from grader.release import build_release, scan_release
 
     course = load_course(args.course)
     console = Console(highlight=False)
-    try:
-        if args.scan_only:
-            leaks, notes = scan_release(args.outdir, course=course), []
-        else:
-            result = build_release(
-                args.outdir, course=course, homeworks=args.homework, force=args.force
-            )
-            leaks, notes = result.leaks, result.notes
-            for path in result.files:
-                console.print(f"[dim]{escape(str(path))}[/dim]")
-    except ReleaseError as exc:
-        Console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False)
-        return EXIT_ERROR
+    if args.scan_only:
+        leaks, notes = scan_release(args.outdir, course=course), []
+    else:
+        result = build_release(
+            args.outdir, course=course, homeworks=args.homework, force=args.force
+        )
+        leaks, notes = result.leaks, result.notes
+        for path in result.files:
+            console.print(f"[dim]{escape(str(path))}[/dim]")
     for note in notes:
         console.print(f"[yellow]note:[/yellow] {escape(note)}")
     if leaks:
@@ -366,43 +360,35 @@ def cmd_release(args: argparse.Namespace) -> int:
         console.print(
             f"[red bold]{len(leaks)} leak(s) in {args.outdir}: do not distribute it.[/red bold]"
         )
-        return EXIT_LEAK
+        return ExitCode.LOST
     console.print(f"[green]✓[/green] {args.outdir}: no solution body, no hidden test name")
-    return 0
+    return ExitCode.FULL
 
 
 def cmd_init_ci(args: argparse.Namespace) -> int:
-    from grader.ci import TemplateError, write_ci
+    from grader.ci import write_ci
 
-    try:
-        path = write_ci(
-            args.provider,
-            dest=args.dest,
-            course=load_course(args.course),
-            homework=args.homework,
-            grader_repo=args.grader_repo,
-            grader_ref=args.grader_ref,
-            force=args.force,
-        )
-    except TemplateError as exc:
-        Console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False)
-        return EXIT_ERROR
+    path = write_ci(
+        args.provider,
+        dest=args.dest,
+        course=load_course(args.course),
+        homework=args.homework,
+        grader_repo=args.grader_repo,
+        grader_ref=args.grader_ref,
+        force=args.force,
+    )
     print(path)
-    return 0
+    return ExitCode.FULL
 
 
 def cmd_gradescope_bundle(args: argparse.Namespace) -> int:
-    from grader.ci import TemplateError, gradescope_bundle
+    from grader.ci import gradescope_bundle
 
-    try:
-        path = gradescope_bundle(
-            args.zip, course=load_course(args.course), homework=args.homework, force=args.force
-        )
-    except TemplateError as exc:
-        Console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False)
-        return EXIT_ERROR
+    path = gradescope_bundle(
+        args.zip, course=load_course(args.course), homework=args.homework, force=args.force
+    )
     print(path)
-    return 0
+    return ExitCode.FULL
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -438,21 +424,21 @@ def cmd_check(args: argparse.Namespace) -> int:
             "stubs current, APIs match, notebooks in sync"
             + ("" if args.no_notebooks else " and run")
         )
-    return 0 if result.ok else 1
+    return ExitCode.FULL if result.ok else ExitCode.LOST
 
 
 def cmd_stubs(args: argparse.Namespace) -> int:
     course = load_course(args.course)
     for homework in course.select(args.homework):
         print(stubs.write_stub(course, homework.id))
-    return 0
+    return ExitCode.FULL
 
 
 def cmd_notebooks(args: argparse.Namespace) -> int:
     course = load_course(args.course)
     for homework_id in args.homework or [h.id for h in course.homeworks]:
         print(notebooks.write_notebook(course, homework_id))
-    return 0
+    return ExitCode.FULL
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.errors import GraderError
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
@@ -18,7 +20,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_COURSE = PACKAGE_DIR / "course.toml"
 
 
-class CourseError(ValueError):
+class CourseError(GraderError, ValueError):
     """The course table is malformed; the message says where."""
 
 
@@ -160,9 +162,9 @@ class Course:
                 return h
         for p in self.planned:
             if p.id == homework_id:
-                raise KeyError(f"{homework_id!r} is planned but not shipped yet")
+                raise CourseError(f"{homework_id!r} is planned but not shipped yet")
         known = ", ".join(h.id for h in self.homeworks)
-        raise KeyError(f"unknown assignment {homework_id!r} (the course has: {known})")
+        raise CourseError(f"unknown assignment {homework_id!r} (the course has: {known})")
 
     def select(self, homework_ids: Iterable[str] | None = None) -> list[Homework]:
         """The assignments named (course order kept as given), or all shipped ones."""

@@ -14,13 +14,14 @@ from nbformat import NotebookNode
 from grader import stubs
 from grader.cells import Chunk, Marker, split_module
 from grader.course import Course
+from grader.errors import GraderError
 
 _DIRECTIVE = re.compile(r"^<!--\s*cell:\s*(imports|self-check|exercise\s+(\w+))\s*-->\s*$")
 _FENCE = re.compile(r"^(```+|~~~+)\s*(\S*)")
 KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
 
 
-class NotebookSourceError(ValueError):
+class NotebookSourceError(GraderError, ValueError):
     """The Markdown source or the modules do not fit together; the message says where."""
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.course import Course
+from grader.errors import GraderError
 
 _CANVAS = re.compile(r"^(?P<name>[^_]+?)(?:_LATE)?_(?P<uid>\d+)_(?P<sub>\d+)_(?P<file>.*)$")
 _MOODLE = re.compile(
@@ -34,7 +35,7 @@ _MOODLE = re.compile(
 _COPY_SUFFIX = re.compile(r"(?:\s*\(\d+\)|-\d+)$")
 
 
-class RosterError(ValueError):
+class RosterError(GraderError, ValueError):
     """The roster or the exam file cannot be used; the message says where."""
 
 

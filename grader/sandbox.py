@@ -38,6 +38,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from grader.course import PACKAGE_DIR, Limits
+from grader.errors import GraderError
 from grader.framing import PeerClosed, ProtocolError, Timeout, recv_message, send_message
 
 SANDBOX_UIDS = range(200_000, 300_000)  # unprivileged, no passwd entry, one per sandbox
@@ -46,7 +47,7 @@ CONTROL_TIMEOUT_S = 15.0  # one spawn or kill round trip with the template
 MAX_RESTARTS = 3  # template replacements in a row, with no working worker in between
 
 
-class SandboxError(RuntimeError):
+class SandboxError(GraderError, RuntimeError):
     """The worker template could not be started or kept alive."""
 
 

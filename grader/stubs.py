@@ -24,6 +24,7 @@ from pathlib import Path
 
 from grader.cells import parse_marker
 from grader.course import Course
+from grader.errors import GraderError
 
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
 REFERENCE_TITLE, STUB_TITLE = ": reference solutions.", ": your exercises."
@@ -34,7 +35,7 @@ that starts with a marker line becomes one notebook cell and is graded on its ow
 helper you write (a name starting with ``_``) inside the chunk that uses it."""
 
 
-class StubError(ValueError):
+class StubError(GraderError, ValueError):
     """The reference module is not a valid source for stubs; the message says where."""
 
 

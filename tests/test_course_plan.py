@@ -20,7 +20,7 @@ def test_a_planned_assignment_cannot_be_graded(course):
     planned = [a.id for a in course.planned]
     if not planned:
         pytest.skip("every assignment of the plan is shipped")
-    with pytest.raises(KeyError, match="planned but not shipped"):
+    with pytest.raises(CourseError, match="planned but not shipped"):
         course.homework(planned[0])
 
 
@@ -47,3 +47,21 @@ def test_malformed_tables_say_what_is_wrong(tmp_path, table, message):
     path.write_text(table, encoding="utf-8")
     with pytest.raises(CourseError, match=message):
         load_course(path)
+
+
+def test_the_curriculum_page_lists_every_assignment_and_section(course):
+    page = (course.root / "docs" / "curriculum.md").read_text(encoding="utf-8")
+    for assignment in course.plan:
+        assert f"`{assignment.id}`" in page, assignment.id
+        for section in getattr(assignment, "sections", ()):
+            assert f"| {section.id} {section.title} | {section.points:g} |" in page, section.id
+
+
+def test_the_project_stands_alone(course):
+    """No file of the project points to the lecture notes' folder outside it."""
+    outside = "../" + "shared"
+    for path in course.root.rglob("*"):
+        if {".git", ".venv", "__pycache__"} & set(path.parts) or not path.is_file():
+            continue
+        if path.suffix in {".py", ".md", ".toml", ".ipynb", ".yml", ".txt", ".json", ".cfg"}:
+            assert outside not in path.read_text(encoding="utf-8", errors="replace"), path

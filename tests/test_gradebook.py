@@ -128,3 +128,25 @@ def test_cells_that_would_start_a_formula_are_neutralised(course):
     text = gradebook.render([entry], course)
     row = _read(text)[1]
     assert row["student"].startswith("'=") and row["sources"].startswith("'+")
+
+
+def test_the_gradebook_command_merges_the_exam_without_regrading(course, tmp_path, capsys):
+    import json
+
+    from grader.cli import main
+
+    reports = tmp_path / "book_reports"
+    reports.mkdir()
+    for student in ("alice", "bob"):
+        data = _entry(course, student, {}).to_dict()
+        (reports / f"{student}.json").write_text(json.dumps(data), encoding="utf-8")
+    (tmp_path / "exam.csv").write_text("student,exam\nalice,35\n", encoding="utf-8")
+    book = tmp_path / "book.csv"
+    code = main(["gradebook", "--csv", str(book), "--exam", str(tmp_path / "exam.csv")])
+    assert code == 0, capsys.readouterr().err
+    rows = {r["student"]: r for r in _read(book.read_text(encoding="utf-8"))}
+    assert (rows["alice"]["exam"], rows["alice"]["mark"]) == ("35", "5")
+    assert rows["bob"]["flags"] == "exam missing: counted as 0"
+    (tmp_path / "bad.csv").write_text("student,exam\nalice,99\n", encoding="utf-8")
+    assert main(["gradebook", "--csv", str(book), "--exam", str(tmp_path / "bad.csv")]) == 2
+    assert "outside 0..40" in capsys.readouterr().err
