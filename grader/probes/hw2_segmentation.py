@@ -17,14 +17,10 @@ from torch.nn import functional as F
 
 
 def _block(a: int, b: int) -> nn.Sequential:
-    return nn.Sequential(
-        nn.Conv2d(a, b, 3, padding=1, bias=False),
-        nn.BatchNorm2d(b),
-        nn.ReLU(),
-        nn.Conv2d(b, b, 3, padding=1, bias=False),
-        nn.BatchNorm2d(b),
-        nn.ReLU(),
-    )
+    layers: list[nn.Module] = []
+    for c_in in (a, b):
+        layers += [nn.Conv2d(c_in, b, 3, padding=1, bias=False), nn.BatchNorm2d(b), nn.ReLU()]
+    return nn.Sequential(*layers)
 
 
 class ProbeUNet(nn.Module):
