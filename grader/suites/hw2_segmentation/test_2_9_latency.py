@@ -9,7 +9,10 @@ from grader import expect
 pytestmark = pytest.mark.section("2.9")
 
 PROBES = "grader.probes.hw2_segmentation"
-FAST, SLOW = 0.002, 0.06
+FAST, SLOW = 0.002, 0.25
+# The median of the timed calls is FAST plus the wake-up delays of a busy machine; far below
+# the mean of the timed calls (at least SLOW / 3) and the median of all calls (SLOW).
+UPPER = 0.05
 
 
 @pytest.mark.points(0.25)
@@ -48,7 +51,7 @@ def test_returns_the_median_in_seconds(student, seed):
     durations = [SLOW] * 4 + [SLOW if k in slow else FAST for k in range(9)]
     model = probes.LatencyProbe(durations)
     what = (
-        "measure_latency(model, x, warmup=4, repeats=9) for timed calls of 2 ms (6 of 9) and 60 ms"
+        "measure_latency(model, x, warmup=4, repeats=9) for timed calls of 2 ms (6 of 9) and 250 ms"
     )
     value = expect.number(
         student.hw2_segmentation.measure_latency(
@@ -56,7 +59,7 @@ def test_returns_the_median_in_seconds(student, seed):
         ),
         what=what,
     )
-    assert FAST * 0.9 <= value <= FAST + 0.015, (
+    assert FAST * 0.9 <= value <= UPPER, (
         f"{what} is {value:.4g}: expected the median of the timed calls in seconds, about {FAST}"
         " (not the mean, not milliseconds, warm-up calls excluded)"
     )
