@@ -46,8 +46,9 @@ def _remote_pair(student, conv, bn):
     )
     rbn = worker_nn.BatchNorm2d(bn.num_features, eps=bn.eps)
     probes = student.import_module(PROBES)
-    assert not probes.load(rconv, dict(conv.state_dict()))
-    assert not probes.load(rbn, dict(bn.state_dict()))
+    for layer, trusted in ((rconv, conv), (rbn, bn)):
+        errors = probes.load(layer, dict(trusted.state_dict()))
+        assert not errors, f"the grader could not set up torch's own layers: {errors}"
     rbn.eval()
     return rconv, rbn
 
