@@ -60,8 +60,13 @@ def _check_fold(student, seed: int, bias: bool, eps: float, var_range, hint: str
         f"fold_conv_bn(conv, bn)(x) for a Conv2d({conv.in_channels}, {conv.out_channels}, 3, "
         f"stride={conv.stride[0]}, bias={bias}) and BatchNorm2d(eps={eps:g}) in eval mode"
     )
+    probes = student.import_module(PROBES)
     folded = student.hw2_segmentation.fold_conv_bn(rconv, rbn)
-    info = student.import_module(PROBES).structure(folded)
+    for layer, trusted in ((rconv, conv), (rbn, bn)):
+        now = probes.state_tensors(layer)
+        changed = [k for k, v in trusted.state_dict().items() if not torch.equal(now[k], v)]
+        assert not changed, f"fold_conv_bn(conv, bn) modified its input ({changed[0]})"
+    info = probes.structure(folded)
     assert info["types"][0] == "Conv2d", (
         f"fold_conv_bn should return an nn.Conv2d, got {info['types'][0]}"
     )
