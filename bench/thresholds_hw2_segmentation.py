@@ -129,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=100, help="run seeds 0..N-1")
     parser.add_argument("--jobs", type=int, default=1, help="processes (each one thread)")
+    parser.add_argument("--verbose", action="store_true", help="print every run as it ends")
     parser.add_argument(
         "--grading", action="store_true", help="only the CPU time of grading the reference"
     )
@@ -137,11 +138,18 @@ def main(argv: list[str] | None = None) -> int:
         cpu, total = grading_cpu_seconds()
         print(f"grading the reference on all hidden tests: {cpu:.1f} s CPU ({total})")
         return 0
-    jobs = [(i, s) for i in range(len(BENCHES)) for s in range(args.seeds)]
+    # Seed by seed, every bench, each result printed as it comes: a run cut short still says
+    # how far it got.
+    jobs = [(i, s) for s in range(args.seeds) for i in range(len(BENCHES))]
     results: dict[int, list[tuple[float, float]]] = {i: [] for i in range(len(BENCHES))}
     with ProcessPoolExecutor(args.jobs) as pool:
-        for index, _, value, cpu in pool.map(_run, jobs):
+        for index, run_seed, value, cpu in pool.map(_run, jobs):
             results[index].append((value, cpu))
+            if args.verbose:
+                print(
+                    f"  {BENCHES[index][0][:3]} run seed {run_seed:3d}: {value:.4f} ({cpu:.1f} s)",
+                    flush=True,
+                )
     print(f"{'test':<44} {'min':>7} {'mean':>7} {'max':>7} {'need':>8} {'cpu s':>6}  fails")
     failed = False
     for index, (label, _, filename, name, higher) in enumerate(BENCHES):
