@@ -269,12 +269,12 @@ def train_segmenter(
 ) -> list[float]:
     """Train a segmentation network with Adam on shuffled mini-batches.
 
-Create one generator ``g = torch.Generator().manual_seed(seed)`` before the first epoch;
-every epoch visits the ``N`` images once in the order ``torch.randperm(N, generator=g)``, in
-batches of ``batch_size`` (the last one may be smaller), and each batch takes one Adam step
-(``lr``) on ``loss_fn(model(x), y)``. (A ``DataLoader`` draws other numbers from its generator
-and so gives other orders: index the tensors yourself.) The model trains in train mode and is
-left in eval mode.
+    Create one generator ``g = torch.Generator().manual_seed(seed)`` before the first epoch;
+    every epoch visits the ``N`` images once in the order ``torch.randperm(N, generator=g)``, in
+    batches of ``batch_size`` (the last one may be smaller), and each batch takes one Adam step
+    (``lr``) on ``loss_fn(model(x), y)``. (A ``DataLoader`` draws other numbers from its generator
+    and so gives other orders: index the tensors yourself.) The model trains in train mode and is
+    left in eval mode.
 
     Args:
         model: maps ``(B, 1, H, W)`` to logits ``(B, C, H, W)``; trained in place.
