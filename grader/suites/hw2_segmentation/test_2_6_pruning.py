@@ -17,7 +17,11 @@ PROBES = "grader.probes.hw2_segmentation"
 TRAIN_EPOCHS = 20  # the trained model the fine-tune starts from (trusted loop, lr 0.02)
 FINETUNE = {"epochs": 3, "lr": 0.003}
 AMOUNT = 0.5
-MAX_IOU_DROP = 0.08  # bench/thresholds_hw2_segmentation.py: the reference's worst drop of 100 seeds
+# The tiny U-Net's held-out IoU moves by up to ±0.25 between neighbouring training states, so
+# the bound is wide (the reference's drops: bench/thresholds_hw2_segmentation.py). It catches a
+# fine-tune that wrecks the model (all background: mIoU about 0.19); the pruning itself is
+# judged exactly by the other tests.
+MAX_IOU_DROP = 0.25
 
 
 def _module(student):

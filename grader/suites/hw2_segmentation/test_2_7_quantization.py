@@ -13,7 +13,7 @@ pytestmark = pytest.mark.section("2.7")
 PROBES = "grader.probes.hw2_segmentation"
 MIN_SIZE_RATIO = 3.5
 MAX_RELATIVE_ERROR = 0.05  # ‖quantized(x) - float(x)‖ / ‖float(x)‖ on a random U-Net
-MAX_IOU_DROP = 0.02  # on a trained U-Net; bench/thresholds_hw2_segmentation.py
+MAX_IOU_DROP = 0.03  # on a trained U-Net; bench/thresholds_hw2_segmentation.py
 TRAIN_EPOCHS = 10
 
 
