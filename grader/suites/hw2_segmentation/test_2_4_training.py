@@ -16,7 +16,7 @@ PROBES = "grader.probes.hw2_segmentation"
 # the reference through exactly this on 100 run seeds.
 TRAIN = {"epochs": 20, "lr": 0.02, "batch_size": 32}
 DATA = {"n_train": 256, "n_test": 200}
-MIN_MEAN_IOU = 0.35  # a correct loop: 0.47-0.72 (bench); every pixel background: 0.19
+MIN_MEAN_IOU = 0.35  # the reference: 0.41-0.72 (bench); all background: 0.19
 
 
 def data(seed: int, n_train: int, n_test: int):
