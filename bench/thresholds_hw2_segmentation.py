@@ -1,0 +1,178 @@
+"""Justify hw2_segmentation's training thresholds: the reference through the hidden tests' own
+procedures, and the CPU time that grading them costs.
+
+For every run seed 0..N-1 (default 100) this derives each test's seed exactly as the grader
+does (``grader.plugin.test_seed(run_seed, nodeid)``), builds the same data and the same
+initial network from it (the probes' U-Net), trains with the same loop and hyperparameters
+(read from the test modules themselves, so they cannot drift apart), and reports the
+reference's worst, mean and best result, the bound, and the CPU seconds per run (one thread)::
+
+    .venv/bin/python bench/thresholds_hw2_segmentation.py             # 100 run seeds
+    .venv/bin/python bench/thresholds_hw2_segmentation.py --seeds 10 --jobs 2
+
+Figures (run seeds 0-99, torch 2.13, one thread per process, ``--jobs 3`` on a busy 2-core
+machine; "cpu s" is the CPU time of one run, so it does not depend on the load)::
+
+    test                                          min    mean     max     need  cpu s  fails
+    2.4 train_segmenter, mean IoU (20 epochs)  0.4149  0.5981  0.7208  >= 0.35   1.72  none
+    2.6 prune 50% + fine-tune, IoU drop       -0.2606 -0.0427  0.1210  <= 0.25   2.00  none
+    2.7 int8 weights, IoU drop                -0.0078 -0.0001  0.0094  <= 0.03   0.93  none
+
+Every one of the 100 seeds passes every test; the closest calls are a mean IoU 0.065 above its
+bound (2.4), a drop 0.13 below its bound (2.6: the tiny net's IoU moves by ±0.25 between
+neighbouring training states, so that bound is wide), and 0.02 (2.7). Grading the reference on
+the whole hidden suite (``--grading``: one process, ``--no-sandbox``) took 10.3 s of CPU, the
+three training tests above being about 5 s of it. The exit status is 1 if any seed fails.
+"""
+
+import argparse
+import importlib.util
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from functools import cache
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from grader.datasets.shapes import make_shapes  # noqa: E402
+from grader.plugin import test_seed  # noqa: E402
+from grader.probes import hw2_segmentation as probes  # noqa: E402
+from solutions import hw2_segmentation as ref  # noqa: E402
+
+SUITE = ROOT / "grader" / "suites" / "hw2_segmentation"
+
+
+@cache
+def suite_module(filename: str):
+    """A hidden test module, imported by path (the suite folder is not a package)."""
+    spec = importlib.util.spec_from_file_location(f"_bench_{Path(filename).stem}", SUITE / filename)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def train_unet(run_seed: int) -> float:
+    """test_2_4: ref.train_segmenter on the probes' U-Net; held-out mean IoU."""
+    name = "test_2_4_training.py"
+    t = suite_module(name)
+    seed = test_seed(run_seed, f"{name}::{t.test_reaches_mean_iou_on_held_out_images.__name__}")
+    X, Y, X_test, Y_test = t.data(seed, **t.DATA)
+    net = probes.unet(seed)
+    ref.train_segmenter(net, X, Y, seed=seed, **t.TRAIN)
+    return t.mean_iou(ref.predict_masks(net, X_test), Y_test)
+
+
+def prune_drop(run_seed: int) -> float:
+    """test_2_6: IoU of the trained U-Net minus IoU after ref.prune_and_finetune."""
+    name = "test_2_6_pruning.py"
+    t = suite_module(name)
+    seed = test_seed(run_seed, f"{name}::{t.test_finetune_keeps_the_zeros_and_the_iou.__name__}")
+    images, masks = make_shapes(456, seed=seed)
+    X, Y, X_test, Y_test = images[:256], masks[:256], images[256:], masks[256:]
+    net = probes.trained_unet(X, Y, seed=seed, epochs=t.TRAIN_EPOCHS)
+    before = t._iou(probes.predict(net, X_test), Y_test)
+    ref.prune_and_finetune(net, t.AMOUNT, X, Y, **t.FINETUNE, seed=seed)
+    return before - t._iou(probes.predict(net, X_test), Y_test)
+
+
+def quantize_drop(run_seed: int) -> float:
+    """test_2_7: IoU of the trained U-Net minus IoU of ref.quantize_int8 of it."""
+    name = "test_2_7_quantization.py"
+    t = suite_module(name)
+    seed = test_seed(
+        run_seed, f"{name}::{t.test_mean_iou_of_a_trained_unet_within_margin.__name__}"
+    )
+    images, masks = make_shapes(456, seed=seed)
+    net = probes.trained_unet(images[:256], masks[:256], seed=seed, epochs=t.TRAIN_EPOCHS)
+    before = t._iou(probes.predict(net, images[256:]), masks[256:])
+    quantized = ref.quantize_int8(net)
+    with torch.no_grad():
+        pred = quantized(images[256:]).argmax(dim=1)
+    return before - t._iou(pred, masks[256:])
+
+
+# (label, function, test file, bound's name in it, higher is better)
+BENCHES = [
+    ("2.4 train_segmenter, mean IoU (20 epochs)", train_unet, "test_2_4_training.py",
+     "MIN_MEAN_IOU", True),
+    ("2.6 prune 50% + fine-tune, IoU drop", prune_drop, "test_2_6_pruning.py",
+     "MAX_IOU_DROP", False),
+    ("2.7 int8 weights, IoU drop", quantize_drop, "test_2_7_quantization.py",
+     "MAX_IOU_DROP", False),
+]  # fmt: skip
+
+
+def _run(job: tuple[int, int]) -> tuple[int, int, float, float]:
+    """One (bench, run seed): the value and the CPU seconds it took, on one thread."""
+    index, run_seed = job
+    torch.set_num_threads(1)  # as in the grader's workers
+    start = time.process_time()
+    value = BENCHES[index][1](run_seed)
+    return index, run_seed, value, time.process_time() - start
+
+
+def grading_cpu_seconds(seed: int = 1) -> tuple[float, str]:
+    """CPU seconds (user + system) of grading the reference on the whole hidden suite, in one
+    process (``--no-sandbox``, so that the workers' time is the grader's own), one thread."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    command = [sys.executable, "-m", "grader", "grade", "--target", "solutions"]
+    command += ["--homework", "hw2_segmentation", "--seed", str(seed), "--no-sandbox"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    total = next((line.strip() for line in done.stdout.splitlines() if "Total" in line), "?")
+    return cpu, " ".join(total.split())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=100, help="run seeds 0..N-1")
+    parser.add_argument("--jobs", type=int, default=1, help="processes (each one thread)")
+    parser.add_argument("--verbose", action="store_true", help="print every run as it ends")
+    parser.add_argument(
+        "--grading", action="store_true", help="only the CPU time of grading the reference"
+    )
+    args = parser.parse_args(argv)
+    if args.grading:
+        cpu, total = grading_cpu_seconds()
+        print(f"grading the reference on all hidden tests: {cpu:.1f} s CPU ({total})")
+        return 0
+    # Seed by seed, every bench, each result printed as it comes: a run cut short still says
+    # how far it got.
+    jobs = [(i, s) for s in range(args.seeds) for i in range(len(BENCHES))]
+    results: dict[int, list[tuple[float, float]]] = {i: [] for i in range(len(BENCHES))}
+    with ProcessPoolExecutor(args.jobs) as pool:
+        for index, run_seed, value, cpu in pool.map(_run, jobs):
+            results[index].append((value, cpu))
+            if args.verbose:
+                print(
+                    f"  {BENCHES[index][0][:3]} run seed {run_seed:3d}: {value:.4f} ({cpu:.1f} s)",
+                    flush=True,
+                )
+    print(f"{'test':<44} {'min':>7} {'mean':>7} {'max':>7} {'need':>8} {'cpu s':>6}  fails")
+    failed = False
+    for index, (label, _, filename, name, higher) in enumerate(BENCHES):
+        bound = getattr(suite_module(filename), name)
+        values = [v for v, _ in results[index]]
+        cpu = statistics.mean(c for _, c in results[index])
+        fails = [s for s, v in enumerate(values) if (v < bound if higher else v > bound)]
+        failed |= bool(fails)
+        need = f"{'>=' if higher else '<='} {bound:.2f}"
+        print(
+            f"{label:<44} {min(values):7.4f} {statistics.mean(values):7.4f} "
+            f"{max(values):7.4f} {need:>8} {cpu:6.2f}  {fails or 'none'}"
+        )
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
