@@ -28,7 +28,7 @@ from grader.course import Course, CourseError, SuiteError, load_course
 from grader.progress import BatchProgress, GradeProgress
 from grader.report import FORMATS, render
 from grader.report.table import renderable, score_text
-from grader.sandbox import SandboxError
+from grader.specs import SandboxError
 from grader.submission import SubmissionError
 
 EXIT_FULL, EXIT_LOST, EXIT_ERROR = 0, 1, 2
@@ -154,7 +154,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _prestart_sandbox(course: Course, method: str) -> None:
     """Start the sandbox before importing torch here: both warm-ups then share the cores."""
-    from grader.sandbox import SandboxError, hidden_paths, prestart
+    from grader.sandbox.lifecycle import prestart
+    from grader.sandbox.policy import hidden_paths
 
     try:
         prestart(method, hidden_paths(course.suites_dir, course.root))

@@ -17,7 +17,7 @@ import nbformat
 
 from grader.cells import Chunk, Marker, find_marker, near_marker, split_module
 from grader.course import Course, Homework
-from grader.sandbox import CellSpec
+from grader.specs import CellSpec
 
 MAX_FILE_BYTES = 20 << 20
 MAX_ZIP_BYTES = 200 << 20

@@ -62,7 +62,7 @@ def require_bwrap() -> bool:
 
 def need_bwrap(why: str) -> None:
     """Skip a test that needs bubblewrap where it is missing; fail instead where CI wants it."""
-    from grader.sandbox import bwrap_available
+    from grader.sandbox.policy import bwrap_available
 
     if not bwrap_available():
         (pytest.fail if require_bwrap() else pytest.skip)(f"bubblewrap is not usable here: {why}")
