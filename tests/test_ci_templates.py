@@ -11,7 +11,7 @@ import zipfile
 import jsonschema
 import pytest
 import yaml
-from conftest import notebook_from_module, solution_text, write_notebook
+from helpers import notebook_from_module, solution_text, write_notebook
 from minicourse import make_course
 from test_reports import GRADESCOPE_SCHEMA
 

@@ -5,7 +5,7 @@ import time
 
 import pytest
 import torch
-from conftest import gone, processes_of, require_bwrap
+from helpers import gone, processes_of, require_bwrap
 
 from grader.course import Limits
 from grader.remote import StudentError, StudentProxy
