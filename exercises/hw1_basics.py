@@ -1,21 +1,21 @@
 """Homework 1 — PyTorch basics, classification and regularization: your exercises.
 
-Seed 000 (lesson plan "Introduction to PyTorch"): logistic regression on the moons toy data
-set, written by hand as an ``nn.Module``, with a numerically stable binary cross-entropy;
+The PyTorch lecture (lesson plan "Introduction to PyTorch"): logistic regression on the moons toy
+data set, written by hand as an ``nn.Module``, with a numerically stable binary cross-entropy;
 then an MLP with the three regularization techniques of the lesson — weight decay, dropout
-and batch normalization. Seed 001 adds the preprocessing (standardization) and the habit of
-watching the loss curve.
+and batch normalization. The lecture on training neural networks adds the preprocessing
+(standardization) and the habit of watching the loss curve.
 
 Replace every ``# TODO`` line and the ``raise NotImplementedError`` below it with your code;
-keep the names, the signatures and the marker lines (``# EXERCISE 1.3 — ...``). Every chunk
+keep the names, the signatures and the marker lines (``# EXERCISE 1.1 — ...``). Every chunk
 that starts with a marker line becomes one notebook cell and is graded on its own: put any
 helper you write (a name starting with ``_``) inside the chunk that uses it.
 """
 
 # IMPORTS — hw1_basics
 import torch
-from sklearn.datasets import make_moons  # noqa: F401 (used by your load_moons)
-from sklearn.model_selection import train_test_split  # noqa: F401 (used by your load_moons)
+from sklearn.datasets import make_moons
+from sklearn.model_selection import train_test_split
 from torch import nn
 
 
@@ -59,7 +59,8 @@ def standardize(X_train: torch.Tensor, X_test: torch.Tensor) -> tuple[torch.Tens
     ``x' = (x - μ) / σ``, where ``μ`` and ``σ`` are the per-feature (per-column) mean and
     standard deviation of ``X_train``. The test set is transformed with the *train*
     statistics: at prediction time we cannot look at the test data, so its mean and spread
-    must not leak into the preprocessing (seed 001: subtract the mean, divide by the std).
+    must not leak into the preprocessing (the lecture on training neural networks: subtract the
+    mean, divide by the std).
 
     Either standard deviation is accepted: the population one (divide by ``n``, used here)
     or the sample one (divide by ``n - 1``). A feature with ``σ = 0`` is only centred, as
@@ -126,7 +127,7 @@ def mse_loss(y_pred: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 class LogisticRegression(nn.Module):
     """Logistic regression without the sigmoid: ``f(X) = X @ w``.
 
-    Seed 000: write ``nn.Linear`` yourself (it is forbidden here) — one weight vector, no
+    The PyTorch lecture: write ``nn.Linear`` yourself (it is forbidden here) — one weight vector, no
     bias, initialised from N(0, 1). The module returns logits ``z = X @ w``, not
     probabilities: the loss is computed from the logits, which is both simpler and
     numerically safer (1.4), and ``σ(z)`` is applied outside when probabilities are needed.
@@ -292,8 +293,8 @@ def make_mlp(
 
     One block per hidden width ``h``: ``Linear → BatchNorm1d(h) → ReLU → Dropout(p)``, then
     a final ``Linear`` to ``out_features`` logits (no sigmoid: the loss takes logits).
-    Seed 000: batch norm standardizes every neuron's output over the batch and rescales it
-    with learnt ``γ`` and ``β``; dropout switches off each neuron with probability ``p``
+    The PyTorch lecture: batch norm standardizes every neuron's output over the batch and rescales
+    it with learnt ``γ`` and ``β``; dropout switches off each neuron with probability ``p``
     during training so no single neuron becomes indispensable. Both behave differently in
     ``train()`` and ``eval()`` mode.
 
@@ -314,7 +315,7 @@ def make_mlp(
 
 # EXERCISE 1.7 — l2_penalty
 def l2_penalty(model: nn.Module, C: float) -> torch.Tensor:
-    """The weight-decay term of seed 000: ``C · ‖θ‖² = C · Σ θ²`` over all parameters.
+    """The weight-decay term of the PyTorch lecture: ``C · ‖θ‖² = C · Σ θ²`` over all parameters.
 
     ``θ`` is the vector of *all* parameters of the model (weights, biases, batch-norm ``γ``
     and ``β``). Its gradient is ``2Cθ``, so minimizing ``L + C‖θ‖²`` with SGD is the same as
@@ -368,8 +369,8 @@ def fit(
         X: ``(n, d)`` training features.
         y: ``(n,)`` or ``(n, 1)`` labels, ``0.`` or ``1.``.
         lr: learning rate.
-        weight_decay: L2 coefficient of ``torch.optim.SGD`` (``2C`` in seed 000's notation).
-        epochs: number of passes over the data.
+        weight_decay: L2 coefficient of ``torch.optim.SGD`` (``2C`` in the PyTorch lecture's
+        notation). epochs: number of passes over the data.
         batch_size: rows per batch.
         seed: seed of the shuffling (and of the dropout masks).
 

@@ -15,10 +15,11 @@ table the student would see (``.txt``); the CSV gradebook is rebuilt from all sa
 the end, also after Ctrl-C. A later run skips every student whose saved entry matches the
 submission's current files (a fingerprint of names and contents), unless ``force``.
 
-Who a submission belongs to comes from its file or folder name: ``alice/`` or
-``alice.ipynb`` is ``alice``, and the homework module name is removed from a file name, so
-``alice_hw1_basics.ipynb`` and ``alice-hw2_regularization.ipynb`` in one folder are both
-Alice's and are graded together (each homework is matched by its module name).
+Who a submission belongs to comes from its file or folder name (:mod:`grader.roster`: the
+names Canvas, Moodle and GitHub Classroom give downloads, or ``alice/``, ``alice.ipynb``), and
+the assignment's module name is removed from a file name, so ``alice_hw1_basics.ipynb`` and
+``alice-sem4_regularization.ipynb`` in one folder are both Alice's and are graded together
+(each assignment is matched by its module name).
 """
 
 import argparse
@@ -37,13 +38,14 @@ import tempfile
 import threading
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from grader import gradebook
+from grader import events, gradebook, roster
 from grader.course import Course
+from grader.errors import ExitCode, GraderError
 from grader.results import BatchEntry, GradeReport
 from grader.submission import SKIPPED_DIRS
 
@@ -54,7 +56,6 @@ START_TIMEOUT_S = 300.0  # a grader process imports torch and starts its zygote
 JOBS_PER_PROCESS = 100  # then a fresh process: nothing accumulates over a whole class
 GRADED, NOT_GRADED = "graded", "not graded"
 
-Progress = Callable[..., None]
 
 
 @dataclass
@@ -98,14 +99,9 @@ def default_reports_dir(csv_path: Path) -> Path:
     return csv_path.with_name(csv_path.stem + "_reports")
 
 
-def student_id(path: Path, course: Course) -> str:
-    """The student a file or folder belongs to: its name without any homework module name."""
-    name = path.name if path.is_dir() else path.stem
-    for homework in course.homeworks:
-        name = name.replace(homework.id, " ")
-    # Collapse the separators left around the removed module name.
-    name = re.sub(r"([\s_.\-])[\s_.\-]+", r"\1", name).strip(" _.-")
-    return name or (path.name if path.is_dir() else path.stem)
+def student_id(path: Path, course: Course, classroom_prefix: str = "") -> str:
+    """The student a file or folder belongs to (see :mod:`grader.roster` for the LMS names)."""
+    return roster.submitter(path, course, classroom_prefix).key
 
 
 def discover(
@@ -131,6 +127,7 @@ def discover(
             candidates += matches
         else:
             notes.append(f"{source}: no such file, folder or pattern")
+    prefix = roster.classroom_prefix(p for p in candidates if p.is_dir())
     by_student: dict[str, list[Path]] = {}
     for path in candidates:
         if path.resolve() in excluded or path.name.startswith(".") or path.name in SKIPPED_DIRS:
@@ -138,7 +135,7 @@ def discover(
         if path.is_file() and path.suffix not in SUFFIXES:
             notes.append(f"{path}: not a notebook, module, zip or folder; ignored")
             continue
-        paths = by_student.setdefault(student_id(path, course), [])
+        paths = by_student.setdefault(student_id(path, course, prefix), [])
         if path not in paths:
             paths.append(path)
     items = [Item(student, paths) for student, paths in sorted(by_student.items())]
@@ -157,7 +154,8 @@ def grade_batch(
     seed: int | None = None,
     sandbox: str = "auto",
     timeout_s: float = DEFAULT_TIMEOUT_S,
-    progress: Progress | None = None,
+    extras: gradebook.Extras | None = None,
+    progress: events.Progress = events.ignore,
 ) -> BatchResult:
     """Grade every submission in ``sources`` and write the gradebook ``csv_path``.
 
@@ -170,10 +168,10 @@ def grade_batch(
         force: regrade students whose saved result is current.
         homeworks, seed, sandbox: as for ``grader grade``.
         timeout_s: wall-clock limit for grading one student.
-        progress: called as ``progress("batch", total=, skipped=)``, ``progress("start",
-            student=)`` and ``progress("done", entry=)``.
+        extras: the roster and exam points the gradebook merges in.
+        progress: receives :class:`~grader.events.BatchStarted`, then per student
+            :class:`~grader.events.StudentStarted` and :class:`~grader.events.StudentFinished`.
     """
-    progress = progress or (lambda *a, **k: None)
     csv_path = Path(csv_path)
     reports_dir = Path(reports_dir) if reports_dir else default_reports_dir(csv_path)
     reports_dir.mkdir(parents=True, exist_ok=True)
@@ -189,14 +187,15 @@ def grade_batch(
             skipped.append(previous)
         else:
             todo.append((item, fingerprint))
-    progress("batch", total=len(todo), skipped=len(skipped))
+    progress(events.BatchStarted(total=len(todo), skipped=len(skipped)))
     command = _server_command(course, homeworks, seed, sandbox)
     log = reports_dir / "batch.log"
     done: list[BatchEntry] = []
     try:
         done = _run_all(todo, command, reports_dir, log, max(1, jobs), timeout_s, progress)
     finally:
-        written = gradebook.write(csv_path, gradebook.load_entries(reports_dir), course, homeworks)
+        entries = gradebook.load_entries(reports_dir)
+        written = gradebook.write(csv_path, entries, course, homeworks, extras)
     return BatchResult(
         entries=sorted(done + skipped, key=lambda e: e.student),
         graded=sorted(e.student for e in done),
@@ -214,7 +213,7 @@ def _run_all(
     log: Path,
     jobs: int,
     timeout_s: float,
-    progress: Progress,
+    progress: events.Progress,
 ) -> list[BatchEntry]:
     """Hand the submissions to ``jobs`` grader processes; return the saved entries."""
     pending: queue.Queue = queue.Queue()
@@ -231,7 +230,7 @@ def _run_all(
                     item, fingerprint = pending.get_nowait()
                 except queue.Empty:
                     return
-                progress("start", student=item.student)
+                progress(events.StudentStarted(item.student))
                 try:
                     entry = _grade_one(server, item, fingerprint, timeout_s)
                 except Exception as exc:  # a bug of the batch itself still leaves a row
@@ -255,11 +254,11 @@ def _run_all(
             except queue.Empty:
                 continue
             done.append(entry)
-            progress("done", entry=entry)
+            progress(events.StudentFinished(entry))
         while not finished.empty():  # the last ones, if the threads ended meanwhile
             entry = finished.get_nowait()
             done.append(entry)
-            progress("done", entry=entry)
+            progress(events.StudentFinished(entry))
     except BaseException:  # Ctrl-C: stop the graders in flight, keep what is saved
         stop.set()
         for server in servers:
@@ -519,17 +518,15 @@ def serve(argv: list[str] | None = None) -> int:
             output.write_text(json.dumps(report.to_dict(details=True)), encoding="utf-8")
             answer = {
                 "ok": True,
-                "exit_code": 2 if report.errors else (0 if report.full_marks else 1),
+                "exit_code": int(report.exit_code),
                 "table": table.render(report, width=100),
             }
         except KeyboardInterrupt:
             raise
         except Exception as exc:  # this student's problem or a grader bug: answer, go on
-            from grader.course import SuiteError
-            from grader.submission import SubmissionError
-
-            known = isinstance(exc, (SubmissionError, SuiteError))
-            answer = {"ok": False, "exit_code": 2, "error": str(exc) or type(exc).__name__}
+            known = isinstance(exc, GraderError)
+            code = exc.exit_code if known else ExitCode.NOT_GRADED
+            answer = {"ok": False, "exit_code": int(code), "error": str(exc) or type(exc).__name__}
             if not known:  # an unexpected state: say where, and let a fresh process go on
                 answer["error"] = f"grader error: {type(exc).__name__}: {exc}"
                 answer["restart"] = True

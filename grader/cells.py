@@ -23,7 +23,7 @@ _IDENT = r"[A-Za-z_]\w*"
 _PATTERNS: dict[MarkerKind, re.Pattern[str]] = {
     "imports": re.compile(rf"^#\s*IMPORTS{_DASH}(?P<name>{_IDENT})\s*$"),
     "exercise": re.compile(
-        rf"^#\s*EXERCISE\s+(?P<section>\d+(?:\.\d+)*){_DASH}(?P<name>{_IDENT})\s*$"
+        rf"^#\s*EXERCISE\s+(?P<section>S?\d+(?:\.\d+)*){_DASH}(?P<name>{_IDENT})\s*$"
     ),
     "self-check": re.compile(rf"^#\s*SELF-CHECK{_DASH}(?P<name>{_IDENT})\s*$"),
 }

@@ -1,5 +1,6 @@
 """``grader check``: everything an instructor verifies before releasing the course.
 
+- the stubs are generated from their sources (the reference modules) and current;
 - stubs and solutions expose the same names and signatures;
 - the student notebooks are in sync with their sources;
 - the hidden suites give the solutions full marks and the stubs zero on every test, through
@@ -11,11 +12,10 @@
 import importlib
 import inspect
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader import notebooks
+from grader import events, notebooks, stubs
 from grader.course import Course, Homework, load_course
 from grader.grading import grade
 from grader.results import GradeReport
@@ -41,20 +41,21 @@ def check(
     homeworks: list[str] | None = None,
     run_notebooks: bool = True,
     sandbox: str = "auto",
-    progress: Callable[..., None] | None = None,
+    progress: events.Progress = events.ignore,
 ) -> CheckReport:
     """Run every release check; problems are collected, not raised."""
     course = course or load_course()
-    progress = progress or (lambda *a, **k: None)
     chosen = [course.homework(h) for h in homeworks] if homeworks else list(course.homeworks)
     ids = [h.id for h in chosen]
     report = CheckReport()
     for homework in chosen:
-        progress("step", name=f"{homework.id}: API and notebook sync")
+        progress(events.Step(f"{homework.id}: stubs, API and notebook sync"))
+        stale = stubs.out_of_date(course, homework.id)
+        report.problems += [stale] if stale else []
         report.problems += api_problems(homework)
         report.problems += _sync_problems(course, homework)
     for target in ("solutions", "exercises"):
-        progress("step", name=f"grading {target}/")
+        progress(events.Step(f"grading {target}/"))
         graded = grade(
             course=course,
             target=target,
@@ -67,7 +68,7 @@ def check(
         report.problems += _score_problems(graded, expect_full=target == "solutions")
     if run_notebooks:
         for homework in chosen:
-            progress("step", name=f"{homework.id}: running the notebooks")
+            progress(events.Step(f"{homework.id}: running the notebooks"))
             report.problems += notebook_problems(course, homework.id)
     return report
 

@@ -23,6 +23,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from grader.course import PACKAGE_DIR, Course
+from grader.errors import GraderError
 
 TEMPLATES = PACKAGE_DIR / "templates"
 TARGETS = {
@@ -35,7 +36,7 @@ _SKIP_NAMES = ("__pycache__", "*.pyc", "*.egg-info", ".*")
 _SKIP = shutil.ignore_patterns(*_SKIP_NAMES)
 
 
-class TemplateError(ValueError):
+class TemplateError(GraderError, ValueError):
     """A CI file cannot be written as asked; the message says why."""
 
 
@@ -138,10 +139,7 @@ def _values(course: Course, homework: str | None) -> dict[str, str]:
             known = ", ".join(h.id for h in course.homeworks)
             raise TemplateError(f"give --homework: one of {known}")
         homework = course.homeworks[0].id
-    try:
-        course.homework(homework)
-    except KeyError as exc:
-        raise TemplateError(str(exc.args[0])) from None
+    course.homework(homework)  # an unknown one: a CourseError that says which exist
     return {"HOMEWORK": homework, "TORCH": torch_version()}
 
 

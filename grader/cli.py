@@ -4,9 +4,11 @@ Exit codes:
 
 - ``grader grade PATH`` and ``grader report FILE``: 0 full marks, 1 graded with points lost,
   2 not graded (an unreadable submission, a malformed suite, a grader error).
-- ``grader grade SOURCES... --csv FILE`` (a batch): 0 every submission was graded (whatever
+- ``grader batch SOURCES... --csv FILE``: 0 every submission was graded (whatever
   its score), 3 the gradebook was written but some submissions could not be graded (their
   rows say why), 2 nothing to grade or bad arguments.
+- ``grader gradebook --csv FILE``: 0 written, 2 no saved results or an unreadable roster or
+  exam file.
 - ``grader check``: 0 when every release check passes, 1 otherwise.
 - ``grader release``: 0 the bundle is written and the leak scan found nothing, 1 the leak
   scan found a solution body or a hidden test name (listed; do not distribute the bundle),
@@ -23,17 +25,13 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-from grader import notebooks
-from grader.course import Course, CourseError, SuiteError, load_course
+from grader import notebooks, stubs
+from grader.course import Course, load_course
+from grader.errors import ExitCode, GraderError
 from grader.progress import BatchProgress, GradeProgress
 from grader.report import FORMATS, render
 from grader.report.table import renderable, score_text
-from grader.specs import SandboxError
 from grader.submission import SubmissionError
-
-EXIT_FULL, EXIT_LOST, EXIT_ERROR = 0, 1, 2
-EXIT_BATCH_INCOMPLETE = 3
-EXIT_LEAK = 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,14 +39,22 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
-        return EXIT_ERROR
+        return ExitCode.NOT_GRADED
     try:
-        return args.func(args)
-    except (SubmissionError, SuiteError, CourseError, SandboxError, KeyError) as exc:
-        Console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False)
-        return EXIT_ERROR
+        return int(args.func(args))
+    except GraderError as exc:  # the user's to fix: the message says what; no traceback
+        Console(stderr=True).print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+        return exc.exit_code
     except KeyboardInterrupt:
-        return 130
+        return ExitCode.INTERRUPTED
+    except Exception:  # a bug of the grader: say so, never pass it off as a score
+        Console(stderr=True).print_exception()
+        Console(stderr=True).print(
+            "[red]grader error:[/red] this is a bug of the grader, not of the submission; "
+            "nothing was graded (exit 2)",
+            highlight=False,
+        )
+        return ExitCode.NOT_GRADED
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -56,15 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--course", type=Path, help="course table (default: the bundled one)")
     commands = parser.add_subparsers(title="commands")
 
-    grade = commands.add_parser(
-        "grade", help="grade a notebook, module, folder or zip; with --csv, a whole class"
-    )
-    grade.add_argument(
-        "path",
-        nargs="*",
-        type=Path,
-        help=".ipynb, .py, folder or .zip; with --csv: folders of submissions or glob patterns",
-    )
+    grade = commands.add_parser("grade", help="grade one notebook, module, folder or zip")
+    grade.add_argument("path", nargs="?", type=Path, help=".ipynb, .py, folder or .zip")
     grade.add_argument(
         "--target",
         choices=["solutions", "exercises"],
@@ -87,8 +86,15 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="run the submission inside the grader: instructors' debugging only",
     )
-    batch = grade.add_argument_group("batch (a whole class into a gradebook)")
-    batch.add_argument("--csv", type=Path, help="grade every submission into this gradebook")
+    grade.set_defaults(func=cmd_grade)
+
+    batch = commands.add_parser(
+        "batch", help="instructor: grade a whole class into a gradebook (CSV)"
+    )
+    batch.add_argument(
+        "sources", nargs="+", help="folders whose entries are submissions, or glob patterns"
+    )
+    batch.add_argument("--csv", type=Path, required=True, help="the gradebook to write")
     batch.add_argument("--jobs", type=int, default=1, help="grader processes at once")
     batch.add_argument("--force", action="store_true", help="regrade already graded students")
     batch.add_argument(
@@ -97,7 +103,24 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument(
         "--timeout", type=float, default=1800, help="seconds allowed per student (default 1800)"
     )
-    grade.set_defaults(func=cmd_grade)
+    batch.add_argument("--homework", action="append", help="grade only this assignment")
+    batch.add_argument("--seed", type=int, help="reproduce a run")
+    batch.add_argument("--sandbox", default="auto", choices=["auto", "bubblewrap", "process"])
+    _gradebook_options(batch)
+    batch.set_defaults(func=cmd_batch)
+
+    book = commands.add_parser(
+        "gradebook",
+        help="instructor: rebuild a batch's gradebook from its saved results, with a roster "
+        "and exam points, without regrading",
+    )
+    book.add_argument("--csv", type=Path, required=True, help="the gradebook to (re)write")
+    book.add_argument(
+        "--reports", type=Path, help="the batch's per-student results (default: <csv>_reports/)"
+    )
+    book.add_argument("--homework", action="append", help="only these assignments' columns")
+    _gradebook_options(book)
+    book.set_defaults(func=cmd_gradebook)
 
     report = commands.add_parser("report", help="render a saved JSON report in another format")
     report.add_argument("file", type=Path, help="a JSON report, or a batch's per-student file")
@@ -146,16 +169,43 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--sandbox", default="auto", choices=["auto", "bubblewrap", "process"])
     check.set_defaults(func=cmd_check)
 
+    stubs_cmd = commands.add_parser(
+        "stubs", help="instructor: regenerate exercises/ from the reference modules in solutions/"
+    )
+    stubs_cmd.add_argument("--homework", action="append")
+    stubs_cmd.set_defaults(func=cmd_stubs)
+
     build = commands.add_parser("notebooks", help="instructor: regenerate the student notebooks")
     build.add_argument("--homework", action="append")
     build.set_defaults(func=cmd_notebooks)
     return parser
 
 
+def _gradebook_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--roster", type=Path, help="class list CSV: id, and any of name, email, github, login"
+    )
+    parser.add_argument(
+        "--exam", type=Path, help="exam points CSV: student (or id), exam (or points)"
+    )
+
+
+def _extras(args: argparse.Namespace, course: Course):
+    """The roster and exam points named on the command line, read before any grading."""
+    from grader.gradebook import Extras
+    from grader.roster import load_exam, load_roster
+
+    return Extras(
+        roster=load_roster(args.roster) if args.roster else None,
+        exam=load_exam(args.exam, course.exam_points) if args.exam else None,
+    )
+
+
 def _prestart_sandbox(course: Course, method: str) -> None:
     """Start the sandbox before importing torch here: both warm-ups then share the cores."""
     from grader.sandbox.lifecycle import prestart
     from grader.sandbox.policy import hidden_paths
+    from grader.specs import SandboxError
 
     try:
         prestart(method, hidden_paths(course.suites_dir, course.root))
@@ -164,10 +214,6 @@ def _prestart_sandbox(course: Course, method: str) -> None:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    if args.csv:
-        return cmd_batch(args)
-    if len(args.path) > 1:
-        raise SubmissionError("give one PATH (or grade many into a gradebook with --csv FILE)")
     if not args.path and not args.target:
         raise SubmissionError("give a PATH to grade, or --target solutions|exercises")
     course = load_course(args.course)
@@ -181,7 +227,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     console = Console(stderr=True)
     with GradeProgress(console) as progress:
         report = grade(
-            args.path[0] if args.path else None,
+            args.path,
             course=course,
             target=args.target,
             seed=args.seed,
@@ -206,29 +252,19 @@ def _emit(report, fmt: str, output: Path | None) -> int:
         from grader.report import github
 
         github.publish(report, os.environ)
-    if report.errors:
-        return EXIT_ERROR
-    if report.public_only:  # a self-check: the hidden tests' points were never in play
-        passed = all(t.outcome == "passed" for h in report.homeworks for t in h.tests)
-        return EXIT_FULL if passed else EXIT_LOST
-    return EXIT_FULL if report.full_marks else EXIT_LOST
+    return report.exit_code
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
     from grader.batch import grade_batch
 
-    if not args.path:
-        raise SubmissionError("give the folders or glob patterns of the submissions to grade")
-    if args.target or args.public or args.no_sandbox or args.output or args.format != "table":
-        raise SubmissionError(
-            "a batch takes none of --target, --public, --no-sandbox, --output, --format: it "
-            "writes the gradebook (--csv) and one JSON report per student (--reports)"
-        )
+    course = load_course(args.course)
+    extras = _extras(args, course)
     console = Console(stderr=True)
     with BatchProgress(console) as progress:
         result = grade_batch(
-            [str(p) for p in args.path],
-            course=load_course(args.course),
+            args.sources,
+            course=course,
             csv_path=args.csv,
             reports_dir=args.reports,
             jobs=args.jobs,
@@ -237,12 +273,13 @@ def cmd_batch(args: argparse.Namespace) -> int:
             seed=args.seed,
             sandbox=args.sandbox,
             timeout_s=args.timeout,
+            extras=extras,
             progress=progress,
         )
     for note in result.notes:
         console.print(f"[yellow]note:[/yellow] {escape(note)}", highlight=False)
     if not result.entries:
-        raise SubmissionError("no submission found in " + ", ".join(map(str, args.path)))
+        raise SubmissionError("no submission found in " + ", ".join(args.sources))
     failed = result.not_graded
     for entry in failed:
         console.print(
@@ -250,13 +287,41 @@ def cmd_batch(args: argparse.Namespace) -> int:
             highlight=False,
             soft_wrap=True,
         )
+    _unmatched_note(console, extras)
     console.print(
         f"{len(result.graded)} graded now, {len(result.skipped)} already graded (skipped; --force "
         f"regrades), {len(failed)} not graded → {result.csv} (reports: {result.reports_dir})",
         highlight=False,
         soft_wrap=True,
     )
-    return EXIT_BATCH_INCOMPLETE if failed else EXIT_FULL
+    return ExitCode.BATCH_INCOMPLETE if failed else ExitCode.FULL
+
+
+def cmd_gradebook(args: argparse.Namespace) -> int:
+    from grader import gradebook
+    from grader.batch import default_reports_dir
+
+    course = load_course(args.course)
+    extras = _extras(args, course)
+    reports = args.reports or default_reports_dir(args.csv)
+    entries = gradebook.load_entries(reports)
+    if not entries:
+        raise SubmissionError(f"no saved results in {reports}: run `grader batch` first")
+    path = gradebook.write(args.csv, entries, course, args.homework, extras)
+    console = Console(stderr=True)
+    _unmatched_note(console, extras)
+    console.print(f"{len(entries)} students → {path}", highlight=False)
+    return ExitCode.FULL
+
+
+def _unmatched_note(console: Console, extras) -> None:
+    if extras.unmatched:
+        names = ", ".join(sorted(extras.unmatched))
+        console.print(
+            f"[yellow]note:[/yellow] not in the roster (flagged): {escape(names)}",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -276,23 +341,19 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_release(args: argparse.Namespace) -> int:
-    from grader.release import ReleaseError, build_release, scan_release
+    from grader.release import build_release, scan_release
 
     course = load_course(args.course)
     console = Console(highlight=False)
-    try:
-        if args.scan_only:
-            leaks, notes = scan_release(args.outdir, course=course), []
-        else:
-            result = build_release(
-                args.outdir, course=course, homeworks=args.homework, force=args.force
-            )
-            leaks, notes = result.leaks, result.notes
-            for path in result.files:
-                console.print(f"[dim]{escape(str(path))}[/dim]")
-    except ReleaseError as exc:
-        Console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False)
-        return EXIT_ERROR
+    if args.scan_only:
+        leaks, notes = scan_release(args.outdir, course=course), []
+    else:
+        result = build_release(
+            args.outdir, course=course, homeworks=args.homework, force=args.force
+        )
+        leaks, notes = result.leaks, result.notes
+        for path in result.files:
+            console.print(f"[dim]{escape(str(path))}[/dim]")
     for note in notes:
         console.print(f"[yellow]note:[/yellow] {escape(note)}")
     if leaks:
@@ -301,43 +362,35 @@ def cmd_release(args: argparse.Namespace) -> int:
         console.print(
             f"[red bold]{len(leaks)} leak(s) in {args.outdir}: do not distribute it.[/red bold]"
         )
-        return EXIT_LEAK
+        return ExitCode.LOST
     console.print(f"[green]✓[/green] {args.outdir}: no solution body, no hidden test name")
-    return 0
+    return ExitCode.FULL
 
 
 def cmd_init_ci(args: argparse.Namespace) -> int:
-    from grader.ci import TemplateError, write_ci
+    from grader.ci import write_ci
 
-    try:
-        path = write_ci(
-            args.provider,
-            dest=args.dest,
-            course=load_course(args.course),
-            homework=args.homework,
-            grader_repo=args.grader_repo,
-            grader_ref=args.grader_ref,
-            force=args.force,
-        )
-    except TemplateError as exc:
-        Console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False)
-        return EXIT_ERROR
+    path = write_ci(
+        args.provider,
+        dest=args.dest,
+        course=load_course(args.course),
+        homework=args.homework,
+        grader_repo=args.grader_repo,
+        grader_ref=args.grader_ref,
+        force=args.force,
+    )
     print(path)
-    return 0
+    return ExitCode.FULL
 
 
 def cmd_gradescope_bundle(args: argparse.Namespace) -> int:
-    from grader.ci import TemplateError, gradescope_bundle
+    from grader.ci import gradescope_bundle
 
-    try:
-        path = gradescope_bundle(
-            args.zip, course=load_course(args.course), homework=args.homework, force=args.force
-        )
-    except TemplateError as exc:
-        Console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False)
-        return EXIT_ERROR
+    path = gradescope_bundle(
+        args.zip, course=load_course(args.course), homework=args.homework, force=args.force
+    )
     print(path)
-    return 0
+    return ExitCode.FULL
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -370,16 +423,24 @@ def cmd_check(args: argparse.Namespace) -> int:
         console.print(
             f"[green]✓[/green] solutions {score_text(solutions.score, solutions.max_points)}, "
             f"exercises {score_text(exercises.score, exercises.max_points)}, "
-            "APIs match, notebooks in sync" + ("" if args.no_notebooks else " and run")
+            "stubs current, APIs match, notebooks in sync"
+            + ("" if args.no_notebooks else " and run")
         )
-    return 0 if result.ok else 1
+    return ExitCode.FULL if result.ok else ExitCode.LOST
+
+
+def cmd_stubs(args: argparse.Namespace) -> int:
+    course = load_course(args.course)
+    for homework in course.select(args.homework):
+        print(stubs.write_stub(course, homework.id))
+    return ExitCode.FULL
 
 
 def cmd_notebooks(args: argparse.Namespace) -> int:
     course = load_course(args.course)
     for homework_id in args.homework or [h.id for h in course.homeworks]:
         print(notebooks.write_notebook(course, homework_id))
-    return 0
+    return ExitCode.FULL
 
 
 if __name__ == "__main__":

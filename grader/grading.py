@@ -12,14 +12,13 @@ import secrets
 import sys
 import threading
 import time
-from collections.abc import Callable
 from datetime import datetime, timezone
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import pytest
 import torch
 
+from grader import events
 from grader.cells import Marker
 from grader.course import Course, Homework, SuiteError, load_course
 from grader.plugin import GraderPlugin
@@ -30,15 +29,7 @@ from grader.sandbox.lifecycle import Sandbox
 from grader.sandbox.policy import hidden_paths
 from grader.specs import LoadResult, ModuleSpec, SandboxError
 from grader.submission import LoadedModule, Submission, load_submission
-
-Progress = Callable[..., None]
-
-
-def grader_version() -> str:
-    try:
-        return version("torchgrade")
-    except PackageNotFoundError:
-        return "dev"
+from grader.version import grader_version
 
 
 def grade(
@@ -50,7 +41,7 @@ def grade(
     public_only: bool = False,
     homeworks: list[str] | None = None,
     sandbox: str = "auto",
-    progress: Progress | None = None,
+    progress: events.Progress = events.ignore,
 ) -> GradeReport:
     """Grade a submission and return the report.
 
@@ -63,14 +54,13 @@ def grade(
         homeworks: grade only these homework ids (a missing one scores 0 with a reason).
         sandbox: ``"auto"``, ``"bubblewrap"``, ``"process"``, or ``"none"`` (in-process,
             instructor debugging only: not trustworthy).
-        progress: called as ``progress(event, **info)`` for ``load``, ``suite`` and ``test``.
+        progress: receives the :mod:`grader.events` of loading and of each test.
 
     Raises:
         SubmissionError: nothing gradable at ``path``.
         SuiteError: a hidden suite is malformed (an instructor's problem).
     """
     course = course or load_course()
-    progress = progress or (lambda *a, **k: None)
     started, clock = datetime.now(timezone.utc).isoformat(timespec="seconds"), time.monotonic()
     if target:
         path = course.root / target
@@ -98,7 +88,7 @@ def _grade(
     seed: int | None,
     public_only: bool,
     homeworks: list[str] | None,
-    progress: Progress,
+    progress: events.Progress,
     started: str,
     clock: float,
 ) -> GradeReport:
@@ -139,7 +129,7 @@ def _warm_up_trusted_side() -> None:
 
 
 def _load(
-    box, submission: Submission, wanted: list[Homework], progress: Progress
+    box, submission: Submission, wanted: list[Homework], progress: events.Progress
 ) -> tuple[LoadResult | None, str]:
     """Execute the submission's cells once in the sandbox's template."""
     specs = []
@@ -149,7 +139,7 @@ def _load(
             expect = [n for n in homework.exercises if n not in module.problems]
             specs.append(ModuleSpec(homework.id, module.cells, expect))
     try:
-        result = box.load(specs, on_cell=lambda m, key: progress("load", module=m, cell=key))
+        result = box.load(specs, on_cell=lambda m, key: progress(events.CellLoading(m, key)))
     except SandboxError as exc:
         return None, f"the submission could not be loaded in the sandbox: {exc}"
     return result, ""
@@ -164,7 +154,7 @@ def _grade_homework(
     course: Course,
     seed: int,
     public_only: bool,
-    progress: Progress,
+    progress: events.Progress,
 ) -> HomeworkResult:
     notes = list(module.notes) if module else []
     problems, banned = _problems(homework, module, loaded, fatal, notes)
@@ -177,9 +167,9 @@ def _grade_homework(
         seed=seed,
         limits=course.limits,
         public_only=public_only,
-        progress=lambda event, **info: progress(event, homework=homework.id, **info),
+        progress=progress,
     )
-    progress("suite", homework=homework.id)
+    progress(events.SuiteStarted(homework.id))
     _run_pytest(course.suite_dir(homework.id), plugin)
     plugin.collect_outputs()
     sections = [SectionResult(s.id, s.title, s.points) for s in homework.sections]

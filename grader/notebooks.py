@@ -11,15 +11,17 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
+from grader import stubs
 from grader.cells import Chunk, Marker, split_module
 from grader.course import Course
+from grader.errors import GraderError
 
 _DIRECTIVE = re.compile(r"^<!--\s*cell:\s*(imports|self-check|exercise\s+(\w+))\s*-->\s*$")
 _FENCE = re.compile(r"^(```+|~~~+)\s*(\S*)")
 KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
 
 
-class NotebookSourceError(ValueError):
+class NotebookSourceError(GraderError, ValueError):
     """The Markdown source or the modules do not fit together; the message says where."""
 
 
@@ -41,7 +43,8 @@ def build_notebook(course: Course, homework_id: str, *, solved: bool) -> Noteboo
     homework = course.homework(homework_id)
     package = "solutions" if solved else "exercises"
     module_path = course.module_path(package, homework_id)
-    _, chunks = split_module(module_path.read_text(encoding="utf-8"))
+    text = module_path.read_text(encoding="utf-8")
+    _, chunks = split_module(stubs.strip_markers(text) if solved else text)
     by_key = {_key(c): c for c in chunks}
     cells, used = [], []
     source_path = course.notebook_source(homework_id)

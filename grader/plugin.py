@@ -15,6 +15,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from grader import events
 from grader.course import Homework, Limits
 from grader.remote import ExerciseUnavailable, StudentError, StudentProxy
 from grader.results import TestResult
@@ -54,7 +55,8 @@ class GraderPlugin:
         seed: the run's seed.
         limits: the course's limits (default test timeout).
         public_only: run only ``public`` tests (self-check).
-        progress: called as ``progress("collected", total=n)`` and ``progress("test", result=r)``.
+        progress: receives :class:`~grader.events.TestsCollected` and one
+            :class:`~grader.events.TestFinished` per test.
     """
 
     def __init__(
@@ -68,7 +70,7 @@ class GraderPlugin:
         seed: int,
         limits: Limits,
         public_only: bool = False,
-        progress: Callable[..., None] | None = None,
+        progress: events.Progress = events.ignore,
     ):
         self.homework = homework
         self.spawn = spawn
@@ -78,7 +80,7 @@ class GraderPlugin:
         self.seed_value = seed
         self.limits = limits
         self.public_only = public_only
-        self.progress = progress or (lambda *a, **k: None)
+        self.progress = progress
         self.results: dict[str, TestResult] = {}
         self.outputs: dict[str, object] = {}  # nodeid -> the worker's OutputReader
         self.suite_errors: list[str] = []
@@ -123,7 +125,7 @@ class GraderPlugin:
             kept = [i for i in items if i.get_closest_marker("public")]
             config.hook.pytest_deselected(items=[i for i in items if i not in kept])
             items[:] = kept
-        self.progress("collected", total=len(items))
+        self.progress(events.TestsCollected(self.homework.id, len(items)))
 
     # ------------------------------------------------------------------ fixtures
 
@@ -168,7 +170,7 @@ class GraderPlugin:
         if report.when == "teardown":
             result = self.results.get(item.nodeid)
             if result is not None:
-                self.progress("test", result=result)
+                self.progress(events.TestFinished(self.homework.id, result))
             return
         self.results[item.nodeid] = self._result(item, call, report)
 

@@ -1,15 +1,17 @@
 """Progress on stderr for long work: a live bar on a terminal, one line per stage otherwise.
 
-Both displays are the ``progress(event, **info)`` callbacks that :func:`grader.grading.grade`
-and :func:`grader.batch.grade_batch` call; CI logs get plain lines, terminals a bar.
+Both displays are :data:`grader.events.Progress` callbacks that :func:`grader.grading.grade`,
+:func:`grader.checking.check` and :func:`grader.batch.grade_batch` call; CI logs get plain
+lines, terminals a bar. Trusted side: they only draw.
 """
 
 import sys
-from collections.abc import Callable
 
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from grader import events
 
 
 class _Display:
@@ -22,7 +24,7 @@ class _Display:
         self.bar: Progress | None = None
         self.task = None
 
-    def __enter__(self) -> Callable[..., None]:
+    def __enter__(self) -> events.Progress:
         if self.console.is_terminal:
             self.bar = Progress(
                 TextColumn("{task.description}"),
@@ -39,7 +41,7 @@ class _Display:
         if self.bar is not None:
             self.bar.stop()
 
-    def update(self, event: str, **info: object) -> None:
+    def update(self, event: events.Event) -> None:
         raise NotImplementedError
 
     def _line(self, text: str) -> None:
@@ -56,21 +58,21 @@ class _Display:
 class GradeProgress(_Display):
     """One submission: which cell loads, then a bar over each homework's tests."""
 
-    def update(self, event: str, **info: object) -> None:
-        if event == "step":
+    def update(self, event: events.Event) -> None:
+        if isinstance(event, events.Step):
             self._end_task()
-            self._line(str(info["name"]))
-        elif event == "load" and self.bar is not None:
-            text = f"loading {info['module']}: {info['cell']}"
+            self._line(event.name)
+        elif isinstance(event, events.CellLoading) and self.bar is not None:
+            text = f"loading {event.module}: {event.cell}"
             if self.task is None:
                 self.task = self.bar.add_task(text, total=None)
             self.bar.update(self.task, description=text)
-        elif event == "collected":
+        elif isinstance(event, events.TestsCollected):
             self._end_task()
-            self._line(f"{info['homework']}: {info['total']} tests")
+            self._line(f"{event.homework}: {event.total} tests")
             if self.bar is not None:
-                self.task = self.bar.add_task(str(info["homework"]), total=info["total"])
-        elif event == "test":
+                self.task = self.bar.add_task(event.homework, total=event.total)
+        elif isinstance(event, events.TestFinished):
             self._advance()
 
     def _end_task(self) -> None:
@@ -84,14 +86,14 @@ class BatchProgress(_Display):
 
     columns = (TimeRemainingColumn(),)
 
-    def update(self, event: str, **info: object) -> None:
-        if event == "batch":
-            skipped = f", {info['skipped']} already graded" if info["skipped"] else ""
-            self._line(f"grading {info['total']} submission(s){skipped}")
+    def update(self, event: events.Event) -> None:
+        if isinstance(event, events.BatchStarted):
+            skipped = f", {event.skipped} already graded" if event.skipped else ""
+            self._line(f"grading {event.total} submission(s){skipped}")
             if self.bar is not None:
-                self.task = self.bar.add_task("grading", total=info["total"])
-        elif event == "done":
-            entry = info["entry"]
+                self.task = self.bar.add_task("grading", total=event.total)
+        elif isinstance(event, events.StudentFinished):
+            entry = event.entry
             if entry.graded:
                 outcome = f"{entry.report.score:g} / {entry.report.max_points:g}"
             else:

@@ -24,8 +24,9 @@ from pathlib import Path
 from grader import notebooks, public_tests
 from grader.ci import torch_version
 from grader.course import PACKAGE_DIR, Course, Homework
-from grader.grading import grader_version
+from grader.errors import GraderError
 from grader.leaks import Leak, collect_secrets, scan
+from grader.version import grader_version
 
 MARKER = "RELEASE.json"
 TEMPLATES = PACKAGE_DIR / "templates" / "release"
@@ -33,7 +34,7 @@ TEMPLATES = PACKAGE_DIR / "templates" / "release"
 _SKIP = shutil.ignore_patterns("suites", "__pycache__", "*.pyc", "*.egg-info", ".*")
 
 
-class ReleaseError(Exception):
+class ReleaseError(GraderError):
     """The bundle cannot be built; the message says why."""
 
 

@@ -6,6 +6,8 @@ documented JSON schema (``grader/schemas/report.schema.json``).
 
 from dataclasses import asdict, dataclass, field
 
+from grader.errors import ExitCode
+
 SCHEMA_VERSION = 1
 BATCH_SCHEMA_VERSION = 1
 
@@ -119,6 +121,20 @@ class GradeReport:
     @property
     def full_marks(self) -> bool:
         return self.score == self.max_points
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """2 when a test could not be judged (a grader error), else 0 full marks, 1 points lost.
+
+        A self-check (public tests only) never had the hidden points in play: it is 0 when
+        every public test passed.
+        """
+        if self.errors:
+            return ExitCode.NOT_GRADED
+        if self.public_only:
+            passed = all(t.outcome == "passed" for h in self.homeworks for t in h.tests)
+            return ExitCode.FULL if passed else ExitCode.LOST
+        return ExitCode.FULL if self.full_marks else ExitCode.LOST
 
     @classmethod
     def from_dict(cls, data: dict) -> "GradeReport":

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from grader.cells import Chunk, find_marker, join_chunks
 from grader.course import load_course
+from grader.errors import ExitCode
 
 
 def latest_cells(history: list[str], homework_id: str) -> list[Chunk]:
@@ -41,11 +42,11 @@ def self_check(homework_id: str, *, timeout: float = 900) -> int:
             "The self-check runs inside Jupyter (or Colab, VS Code). Outside a notebook, run:\n"
             f"    grader grade {homework_id}.ipynb --public"
         )
-        return 2
+        return ExitCode.NOT_GRADED
     chunks = latest_cells(history, homework_id)
     if not any(c.marker.kind == "exercise" for c in chunks):
         print("No exercise cell has been run yet: run the cells above first.")
-        return 2
+        return ExitCode.NOT_GRADED
     with tempfile.TemporaryDirectory(prefix="selfcheck-") as folder:
         module = Path(folder) / f"{homework_id}.py"
         module.write_text(join_chunks(chunks), encoding="utf-8")
@@ -63,9 +64,9 @@ def self_check(homework_id: str, *, timeout: float = 900) -> int:
             done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
             print(f"The self-check did not finish within {timeout:g} s.")
-            return 2
+            return ExitCode.NOT_GRADED
     print(done.stdout.replace(str(module), f"{homework_id} (this notebook)"), end="")
-    if done.returncode == 2:
+    if done.returncode == ExitCode.NOT_GRADED:
         print(done.stderr, end="")
     return done.returncode
 

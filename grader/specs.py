@@ -1,15 +1,18 @@
 """The plain types that grading and its sandbox share: what to load, what came of it, failures.
 
 Trusted side: these are values the grader builds or fills in after checking what a sandbox
-process sent. The module imports nothing of the grader, so every layer (submission loader,
-rules, remote proxies, the sandbox itself) can use them without importing the process manager.
+process sent. The module imports nothing of the grader but its error family
+(:mod:`grader.errors`), so every layer (submission loader, rules, remote proxies, the sandbox
+itself) can use them without importing the process manager.
 """
 
 from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
+from grader.errors import GraderError
 
-class SandboxError(RuntimeError):
+
+class SandboxError(GraderError, RuntimeError):
     """The worker template could not be started or kept alive."""
 
 

@@ -16,7 +16,8 @@ from pathlib import Path
 import nbformat
 
 from grader.cells import Chunk, Marker, find_marker, near_marker, split_module
-from grader.course import Course, Homework
+from grader.course import Course, CourseError, Homework
+from grader.errors import GraderError
 from grader.specs import CellSpec
 
 MAX_FILE_BYTES = 20 << 20
@@ -27,7 +28,7 @@ SKIPPED_DIRS = {"__pycache__", ".ipynb_checkpoints", "__MACOSX", ".git"}
 _MAGIC = re.compile(r"^(\s*)([%!].*)$")
 
 
-class SubmissionError(ValueError):
+class SubmissionError(GraderError, ValueError):
     """The submission cannot be read at all (no file, nothing recognisable)."""
 
 
@@ -244,7 +245,7 @@ def _homework_of(
         if marker.kind in ("imports", "self-check"):
             try:
                 return course.homework(marker.name)
-            except KeyError:
+            except CourseError:
                 pass
     names = {m.name for m in markers if m.kind == "exercise"}
     scored = [(len(names & set(h.exercises)), h) for h in course.homeworks]

@@ -1,10 +1,10 @@
 """Homework 1 — PyTorch basics, classification and regularization: reference solutions.
 
-Seed 000 (lesson plan "Introduction to PyTorch"): logistic regression on the moons toy data
-set, written by hand as an ``nn.Module``, with a numerically stable binary cross-entropy;
+The PyTorch lecture (lesson plan "Introduction to PyTorch"): logistic regression on the moons toy
+data set, written by hand as an ``nn.Module``, with a numerically stable binary cross-entropy;
 then an MLP with the three regularization techniques of the lesson — weight decay, dropout
-and batch normalization. Seed 001 adds the preprocessing (standardization) and the habit of
-watching the loss curve.
+and batch normalization. The lecture on training neural networks adds the preprocessing
+(standardization) and the habit of watching the loss curve.
 
 Every chunk below that starts with a marker line becomes one notebook cell. Each exercise
 chunk runs on its own, so it may only use the imports chunk, its own private helpers and
@@ -47,6 +47,8 @@ def load_moons(
         with ``n_test = ceil(test_size * n)`` and ``n_train = n - n_test``
         (``train_test_split``'s rule).
     """
+    # TODO(1.1): make_moons, then train_test_split, both with random_state; float32 tensors.
+    # BEGIN SOLUTION
     X, y = make_moons(n_samples=n_samples, noise=noise, random_state=random_state)
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=test_size, random_state=random_state
@@ -55,6 +57,7 @@ def load_moons(
     return tuple(
         torch.as_tensor(a, dtype=torch.float32) for a in (X_train, X_test, y_train, y_test)
     )
+    # END SOLUTION
 
 
 # EXERCISE 1.1 — standardize
@@ -64,7 +67,8 @@ def standardize(X_train: torch.Tensor, X_test: torch.Tensor) -> tuple[torch.Tens
     ``x' = (x - μ) / σ``, where ``μ`` and ``σ`` are the per-feature (per-column) mean and
     standard deviation of ``X_train``. The test set is transformed with the *train*
     statistics: at prediction time we cannot look at the test data, so its mean and spread
-    must not leak into the preprocessing (seed 001: subtract the mean, divide by the std).
+    must not leak into the preprocessing (the lecture on training neural networks: subtract the
+    mean, divide by the std).
 
     Either standard deviation is accepted: the population one (divide by ``n``, used here)
     or the sample one (divide by ``n - 1``). A feature with ``σ = 0`` is only centred, as
@@ -78,11 +82,14 @@ def standardize(X_train: torch.Tensor, X_test: torch.Tensor) -> tuple[torch.Tens
         ``(X_train_s, X_test_s)`` of shapes ``(n_train, d)`` and ``(n_test, d)``;
         every column of ``X_train_s`` has mean 0 and standard deviation 1.
     """
+    # TODO(1.1): mean and std over the rows (dim=0) of X_train only; apply both to both sets.
+    # BEGIN SOLUTION
     mean = X_train.mean(dim=0, keepdim=True)  # (1, d): broadcasts over the rows
     std = X_train.std(dim=0, keepdim=True, correction=0)  # population std (divide by n)
     # A constant column would divide by zero; leave its scale alone instead.
     std = torch.where(std > 0, std, torch.ones_like(std))
     return (X_train - mean) / std, (X_test - mean) / std
+    # END SOLUTION
 
 
 # EXERCISE 1.2 — LinearRegression
@@ -102,12 +109,18 @@ class LinearRegression(nn.Module):
 
     def __init__(self, in_features: int) -> None:
         super().__init__()
+        # TODO(1.2): register w (randn, shape (d, 1)) and b (zeros, (1,)) as nn.Parameter.
+        # BEGIN SOLUTION
         self.w = nn.Parameter(torch.randn(in_features, 1))
         self.b = nn.Parameter(torch.zeros(1))
+        # END SOLUTION
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         """Predictions of shape ``(n, 1)`` for ``X`` of shape ``(n, d)``."""
+        # TODO(1.2): a matrix product plus the bias, shape (n, 1).
+        # BEGIN SOLUTION
         return X @ self.w + self.b  # (n, d) @ (d, 1) -> (n, 1); b broadcasts over rows
+        # END SOLUTION
 
 
 # EXERCISE 1.2 — mse_loss
@@ -125,16 +138,19 @@ def mse_loss(y_pred: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     Returns:
         Scalar tensor (shape ``()``), differentiable with respect to ``y_pred``.
     """
+    # TODO(1.2): reshape y to y_pred's shape first (an (n, 1) - (n,) difference is (n, n)!).
+    # BEGIN SOLUTION
     # reshape (not broadcasting) so that a size mismatch raises instead of averaging n² pairs
     y = y.reshape(y_pred.shape).to(y_pred.dtype)
     return ((y_pred - y) ** 2).mean()
+    # END SOLUTION
 
 
 # EXERCISE 1.3 — LogisticRegression
 class LogisticRegression(nn.Module):
     """Logistic regression without the sigmoid: ``f(X) = X @ w``.
 
-    Seed 000: write ``nn.Linear`` yourself (it is forbidden here) — one weight vector, no
+    The PyTorch lecture: write ``nn.Linear`` yourself (it is forbidden here) — one weight vector, no
     bias, initialised from N(0, 1). The module returns logits ``z = X @ w``, not
     probabilities: the loss is computed from the logits, which is both simpler and
     numerically safer (1.4), and ``σ(z)`` is applied outside when probabilities are needed.
@@ -148,11 +164,17 @@ class LogisticRegression(nn.Module):
 
     def __init__(self, in_features: int) -> None:
         super().__init__()
+        # TODO(1.3): register w = nn.Parameter(torch.randn(in_features, 1)).
+        # BEGIN SOLUTION
         self.w = nn.Parameter(torch.randn(in_features, 1))
+        # END SOLUTION
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         """Logits of shape ``(n, 1)`` for ``X`` of shape ``(n, d)``; no sigmoid here."""
+        # TODO(1.3): return the logits X @ w.
+        # BEGIN SOLUTION
         return X @ self.w
+        # END SOLUTION
 
 
 # EXERCISE 1.4 — sigmoid
@@ -173,12 +195,15 @@ def sigmoid(z: torch.Tensor) -> torch.Tensor:
     Returns:
         Tensor of the same shape and dtype as ``z``, values in ``[0, 1]``.
     """
+    # TODO(1.4): e^(-z) overflows for z << 0; rewrite σ so that no exp gets a positive argument.
+    # BEGIN SOLUTION
     # σ(z) = e^{z-m} / (e^{-m} + e^{z-m}) for any m; m = max(z, 0) makes both exponents
     # <= 0 and the denominator lies in [1, 2]. The shift cancels mathematically, so it is a
     # constant for autograd (detach): the gradient is exactly σ(z)(1 - σ(z)), also at z = 0.
     m = z.clamp(min=0).detach()
     top = torch.exp(z - m)  # e^z / e^m, in (0, 1]
     return top / (torch.exp(-m) + top)
+    # END SOLUTION
 
 
 # EXERCISE 1.4 — bce_loss
@@ -208,6 +233,8 @@ def bce_loss(X: torch.Tensor, w: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     Returns:
         Scalar tensor (shape ``()``): the mean BCE, differentiable with respect to ``w``.
     """
+    # TODO(1.4): BCE = softplus(z) - y·z; write softplus without overflow (log-sum-exp), no clamp.
+    # BEGIN SOLUTION
     z = X @ w  # (n, 1) logits, or (n,) for a (d,) weight vector
     y = y.reshape(z.shape).to(z.dtype)  # explicit: (n,) vs (n, 1) must not broadcast to (n, n)
     # softplus(z) = log(e^0 + e^z) = m + log(e^{-m} + e^{z-m}) with m = max(z, 0): both
@@ -217,6 +244,7 @@ def bce_loss(X: torch.Tensor, w: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     m = z.clamp(min=0).detach()
     softplus = m + torch.log(torch.exp(-m) + torch.exp(z - m))
     return (softplus - y * z).mean()
+    # END SOLUTION
 
 
 # EXERCISE 1.5 — train_logreg
@@ -245,6 +273,8 @@ def train_logreg(
         ``epochs`` Python floats: the loss of every epoch, evaluated *before* that epoch's
         step (so the first entry is the loss of the initial weights).
     """
+    # TODO(1.5): once per epoch: zero_grad, loss, backward, step; store loss.item().
+    # BEGIN SOLUTION
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     losses = []
     for _ in range(epochs):
@@ -254,6 +284,7 @@ def train_logreg(
         optimizer.step()
         losses.append(loss.item())  # .item(): a float, so the graph is not kept alive
     return losses
+    # END SOLUTION
 
 
 # EXERCISE 1.5 — predict_proba
@@ -270,9 +301,12 @@ def predict_proba(model: nn.Module, X: torch.Tensor) -> torch.Tensor:
     Returns:
         ``(n,)`` probabilities in ``[0, 1]``.
     """
+    # TODO(1.5): under torch.no_grad(): logits -> probabilities, then flatten to (n,).
+    # BEGIN SOLUTION
     with torch.no_grad():
         # torch.sigmoid is allowed outside 1.4; it keeps this section independent of it.
         return torch.sigmoid(model(X)).reshape(-1)
+    # END SOLUTION
 
 
 # EXERCISE 1.5 — predict
@@ -287,8 +321,11 @@ def predict(model: nn.Module, X: torch.Tensor, threshold: float = 0.5) -> torch.
     Returns:
         ``(n,)`` float tensor of ``0.`` and ``1.``.
     """
+    # TODO(1.5): compare the probabilities with threshold; booleans -> float.
+    # BEGIN SOLUTION
     with torch.no_grad():
         return (predict_proba(model, X) >= threshold).float()
+    # END SOLUTION
 
 
 # EXERCISE 1.5 — accuracy
@@ -302,10 +339,13 @@ def accuracy(y_pred: torch.Tensor, y_true: torch.Tensor) -> float:
     Returns:
         A Python float in ``[0, 1]``.
     """
+    # TODO(1.5): flatten both, compare elementwise, average, and return a Python float.
+    # BEGIN SOLUTION
     y_pred, y_true = y_pred.reshape(-1), y_true.reshape(-1)
     if y_pred.numel() != y_true.numel():
         raise ValueError(f"{y_pred.numel()} predictions for {y_true.numel()} labels")
     return (y_pred == y_true).float().mean().item()
+    # END SOLUTION
 
 
 # EXERCISE 1.6 — make_mlp
@@ -319,8 +359,8 @@ def make_mlp(
 
     One block per hidden width ``h``: ``Linear → BatchNorm1d(h) → ReLU → Dropout(p)``, then
     a final ``Linear`` to ``out_features`` logits (no sigmoid: the loss takes logits).
-    Seed 000: batch norm standardizes every neuron's output over the batch and rescales it
-    with learnt ``γ`` and ``β``; dropout switches off each neuron with probability ``p``
+    The PyTorch lecture: batch norm standardizes every neuron's output over the batch and rescales
+    it with learnt ``γ`` and ``β``; dropout switches off each neuron with probability ``p``
     during training so no single neuron becomes indispensable. Both behave differently in
     ``train()`` and ``eval()`` mode.
 
@@ -335,6 +375,8 @@ def make_mlp(
         ``Linear(d, 64), BatchNorm1d(64), ReLU, Dropout(0.2), Linear(64, 64), BatchNorm1d(64),
         ReLU, Dropout(0.2), Linear(64, 1)``, mapping ``(n, d)`` to ``(n, out_features)``.
     """
+    # TODO(1.6): a list of layers, one 4-layer block per width in hidden, then nn.Sequential.
+    # BEGIN SOLUTION
     layers: list[nn.Module] = []
     width = in_features
     for h in hidden:
@@ -342,11 +384,12 @@ def make_mlp(
         width = h
     layers.append(nn.Linear(width, out_features))
     return nn.Sequential(*layers)
+    # END SOLUTION
 
 
 # EXERCISE 1.7 — l2_penalty
 def l2_penalty(model: nn.Module, C: float) -> torch.Tensor:
-    """The weight-decay term of seed 000: ``C · ‖θ‖² = C · Σ θ²`` over all parameters.
+    """The weight-decay term of the PyTorch lecture: ``C · ‖θ‖² = C · Σ θ²`` over all parameters.
 
     ``θ`` is the vector of *all* parameters of the model (weights, biases, batch-norm ``γ``
     and ``β``). Its gradient is ``2Cθ``, so minimizing ``L + C‖θ‖²`` with SGD is the same as
@@ -360,10 +403,13 @@ def l2_penalty(model: nn.Module, C: float) -> torch.Tensor:
     Returns:
         Scalar tensor (shape ``()``), differentiable with respect to the parameters.
     """
+    # TODO(1.7): sum (param ** 2).sum() over model.parameters(), times C.
+    # BEGIN SOLUTION
     total = torch.zeros(())
     for param in model.parameters():
         total = total + (param**2).sum()
     return C * total
+    # END SOLUTION
 
 
 # EXERCISE 1.7 — fit
@@ -402,8 +448,8 @@ def fit(
         X: ``(n, d)`` training features.
         y: ``(n,)`` or ``(n, 1)`` labels, ``0.`` or ``1.``.
         lr: learning rate.
-        weight_decay: L2 coefficient of ``torch.optim.SGD`` (``2C`` in seed 000's notation).
-        epochs: number of passes over the data.
+        weight_decay: L2 coefficient of ``torch.optim.SGD`` (``2C`` in the PyTorch lecture's
+        notation). epochs: number of passes over the data.
         batch_size: rows per batch.
         seed: seed of the shuffling (and of the dropout masks).
 
@@ -411,6 +457,8 @@ def fit(
         ``epochs`` Python floats: each epoch's mean training loss, i.e. the batch losses
         (computed in train mode, before each step) averaged with the batch sizes as weights.
     """
+    # TODO(1.7): train(); shuffle with a local Generator; a step per slice; eval() at the end.
+    # BEGIN SOLUTION
     n = X.shape[0]
     y = y.reshape(n, -1)  # (n, 1): one row per sample, whatever shape y came in
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, weight_decay=weight_decay)
@@ -437,3 +485,4 @@ def fit(
             losses.append(total / seen)
     model.eval()
     return losses
+    # END SOLUTION

@@ -25,18 +25,18 @@ test_timeout_s = 5
 import_timeout_s = 5
 cpu_s = 30
 
-[[homework]]
+[[assignment]]
 id = "hw1_basics"
 title = "PyTorch basics, two sections"
 
-[[homework.section]]
+[[assignment.section]]
 id = "1.3"
 title = "LogisticRegression"
 points = 1
 exercises = ["LogisticRegression"]
 forbid.LogisticRegression = ["torch.nn.Linear", "torch.nn.functional.linear"]
 
-[[homework.section]]
+[[assignment.section]]
 id = "1.4"
 title = "Sigmoid and BCE"
 points = 2

@@ -202,14 +202,14 @@ def _rows(path: Path) -> dict[str, dict]:
 
 
 def test_student_ids_and_grouping(tmp_path, course):
-    for name in ("alice_hw1_basics.ipynb", "alice-hw2_regularization.py", "bob.ipynb"):
+    for name in ("alice_hw1_basics.ipynb", "alice-sem4_regularization.py", "bob.ipynb"):
         (tmp_path / name).write_text("{}", encoding="utf-8")
     (tmp_path / "carol").mkdir()
     (tmp_path / ".ipynb_checkpoints").mkdir()
     (tmp_path / "gradebook.csv").write_text("", encoding="utf-8")
     items, notes = discover([tmp_path], course)
     assert {i.student: [p.name for p in i.paths] for i in items} == {
-        "alice": ["alice-hw2_regularization.py", "alice_hw1_basics.ipynb"],
+        "alice": ["alice-sem4_regularization.py", "alice_hw1_basics.ipynb"],
         "bob": ["bob.ipynb"],
         "carol": ["carol"],
     }
@@ -229,23 +229,27 @@ def test_a_class_of_30_into_a_gradebook(tmp_path):
     _class(subs)
     gradebook = tmp_path / "gradebook.csv"
 
-    done = _grader(table, "grade", str(subs), "--csv", str(gradebook), "--jobs", "2")
+    done = _grader(table, "batch", str(subs), "--csv", str(gradebook), "--jobs", "2")
     assert done.returncode == 3, done.stderr  # one submission could not be graded
     rows = _rows(gradebook)
+    possible = rows.pop("Points Possible")
     assert sorted(rows) == sorted(EXPECTED), "every student has exactly one row"
     header = list(next(iter(rows.values())))
-    assert header[:6] == ["student", "status", "1.3", "1.4", "hw1_basics", "total"]
-    assert header[6:] == ["mark", "reason", "seed", "sources"]
+    assert header[:5] == ["student", "status", "1.3", "1.4", "HW1"]
+    assert header[5:] == ["homework", "exam", "total", "mark", "flags", "reason", "seed", "sources"]
+    maxima = [possible[k] for k in ("1.3", "1.4", "HW1", "total", "mark")]
+    assert maxima == ["1", "2", "3", "3", "2"]
     for student, expected in EXPECTED.items():
         row = rows[student]
+        assert row["flags"] == "" and row["exam"] == "", row  # the mini course has no exam
         if expected is None:
             assert row["status"] == "not graded" and "zip" in row["reason"], row
-            assert row["total"] == row["mark"] == ""
+            assert row["total"] == "0" and row["mark"] == "0"
             continue
         got = tuple(float(row[k]) for k in ("1.3", "1.4", "total", "mark"))
         assert row["status"] == "graded", row
         assert got == expected, (student, row)
-        assert float(row["hw1_basics"]) == expected[2]
+        assert float(row["HW1"]) == float(row["homework"]) == expected[2]
         assert (row["reason"] == "") == (expected[2] == 3), (student, row["reason"])
     assert "cannot be read as a notebook" in rows["gina"]["reason"]
     assert "syntax error" in rows["syntax"]["reason"]
@@ -277,19 +281,20 @@ def test_a_class_of_30_into_a_gradebook(tmp_path):
 
     # Resumed: every submission is already graded, nothing runs again.
     stamps = {p.name: p.stat().st_mtime_ns for p in reports.glob("*.json")}
-    done = _grader(table, "grade", str(subs), "--csv", str(gradebook), "--jobs", "2")
+    done = _grader(table, "batch", str(subs), "--csv", str(gradebook), "--jobs", "2")
     assert done.returncode == 3
     assert "0 graded now, 30 already graded" in done.stderr, done.stderr
     assert {p.name: p.stat().st_mtime_ns for p in reports.glob("*.json")} == stamps
-    assert _rows(gradebook) == rows
+    assert _rows(gradebook) == {"Points Possible": possible, **rows}
 
     # --force regrades what it is given (one student), and the gradebook keeps everyone.
     before = entries["bias"]["graded_at"], stamps["bias.json"]
-    done = _grader(table, "grade", str(subs / "bias*"), "--csv", str(gradebook), "--force")
+    done = _grader(table, "batch", str(subs / "bias*"), "--csv", str(gradebook), "--force")
     assert done.returncode == 0, done.stderr
     assert "1 graded now, 0 already graded" in done.stderr
     assert (reports / "bias.json").stat().st_mtime_ns != before[1]
     again = _rows(gradebook)
+    del again["Points Possible"]
     assert sorted(again) == sorted(EXPECTED) and again["bias"]["1.3"] == "0.5"
 
 

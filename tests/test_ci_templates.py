@@ -57,14 +57,14 @@ def test_gitlab_job_reports_junit_and_keeps_the_json(tmp_path, course):
         "gitlab",
         dest=tmp_path,
         course=course,
-        homework="hw2_regularization",
+        homework="sem4_regularization",
         grader_repo="https://gitlab.example.org/course/grader.git",
         grader_ref="v1",
     )
     text = path.read_text()
     assert path.name == ".gitlab-ci.yml" and not PLACEHOLDER.search(text)
     job = yaml.safe_load(text)["torchgrade"]
-    assert any("--homework hw2_regularization" in line for line in job["script"])
+    assert any("--homework sem4_regularization" in line for line in job["script"])
     assert job["artifacts"]["reports"]["junit"] == "torchgrade.xml"
     assert job["allow_failure"] == {"exit_codes": [1]}  # points lost is not a broken job
     installs = " ".join(job["before_script"])

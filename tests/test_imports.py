@@ -96,8 +96,9 @@ def test_a_cycle_would_be_found():
         GRAPH["grader.specs"].discard("grader.grading")
 
 
-def test_data_types_import_nothing_of_the_grader():
-    assert GRAPH["grader.specs"] == set()
+def test_data_types_import_nothing_of_the_grader_but_its_errors():
+    assert GRAPH["grader.specs"] == {"grader.errors"}
+    assert GRAPH["grader.errors"] == set()
 
 
 def test_only_coordinators_reach_the_process_manager():

@@ -10,7 +10,7 @@ import pytest
 
 from grader import notebooks
 
-HOMEWORKS = ["hw1_basics", "hw2_regularization"]
+HOMEWORKS = ["hw1_basics", "sem4_regularization"]
 
 
 @pytest.mark.parametrize("homework", HOMEWORKS)

@@ -149,16 +149,16 @@ def sample_report() -> GradeReport:
         notes=["cell 4: '# EXERCISE 1.3 LogisticRegression' looks like a marker but is not one"],
     )
     hw2 = HomeworkResult(
-        id="hw2_regularization",
+        id="sem4_regularization",
         title="Regularization",
         origin="hw2.py",
         sections=[
             SectionResult(
-                "2.1",
+                "S4.1",
                 "Dropout",
                 3.0,
-                tests=[_test("test_dropout", "2.1", 3.0, "failed", message="no cell")],
-                problems=["no cell starts with the marker line `# EXERCISE 2.1 — Dropout`"],
+                tests=[_test("test_dropout", "S4.1", 3.0, "failed", message="no cell")],
+                problems=["no cell starts with the marker line `# EXERCISE S4.1 — Dropout`"],
             )
         ],
     )
@@ -206,7 +206,7 @@ def test_gradescope_results_follow_the_specification(report):
     assert results["extra_data"]["max_score"] == 8
     tests = results["tests"]
     assert len(tests) == 5 and sum(t["score"] for t in tests) == results["score"]
-    assert [t["number"] for t in tests] == ["1.3.1", "1.3.2", "1.4.1", "1.4.2", "2.1.1"]
+    assert [t["number"] for t in tests] == ["1.3.1", "1.3.2", "1.4.1", "1.4.2", "S4.1.1"]
     by_name = {t["name"]: t for t in tests}
     assert by_name["1.3 logits shape"]["visibility"] == "visible"  # public
     assert by_name["1.3 logits are x at w"]["visibility"] == "after_published"  # hidden
@@ -225,7 +225,7 @@ def test_junit_xml_parses_and_matches_the_schema(report):
     assert root.tag == "testsuites" and root.get("tests") == "5"
     assert root.get("failures") == "3" and root.get("errors") == "1"
     suites = root.findall("testsuite")
-    assert [s.get("name") for s in suites] == ["hw1_basics", "hw2_regularization"]
+    assert [s.get("name") for s in suites] == ["hw1_basics", "sem4_regularization"]
     cases = root.findall(".//testcase")
     assert len(cases) == 5  # one per test
     props = {p.get("name"): p.get("value") for p in cases[1].find("properties")}

@@ -1,6 +1,6 @@
 """l2_penalty skips the biases (and batch norm's γ, β): only parameters with two dimensions.
 
-A common convention in practice, but the contract says all parameters (seed 000).
+A common convention in practice, but the contract says all parameters (the PyTorch lecture).
 
 loses: 1.7
 """

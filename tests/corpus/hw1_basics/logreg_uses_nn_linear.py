@@ -1,4 +1,4 @@
-"""LogisticRegression wraps nn.Linear, which 1.3 forbids (seed 000: write it yourself).
+"""LogisticRegression wraps nn.Linear, which 1.3 forbids (the PyTorch lecture: write it yourself).
 
 The values are even right (no bias, and w exposed as a property): the rule alone costs 1.3.
 

@@ -1,0 +1,19 @@
+"""Dropout that calls the library's F.dropout: forbidden by the rules, whatever it returns.
+
+loses: S4.1
+"""
+# ruff: noqa: F821 (torch and nn come from the solution's IMPORTS cell)
+
+# EXERCISE S4.1 — Dropout
+from torch.nn import functional as F
+
+
+class Dropout(nn.Module):
+    def __init__(self, p: float = 0.5) -> None:
+        super().__init__()
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"dropout probability must be in [0, 1], got {p}")
+        self.p = float(p)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.dropout(x, self.p, self.training)
