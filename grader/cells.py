@@ -29,6 +29,16 @@ _PATTERNS: dict[MarkerKind, re.Pattern[str]] = {
 }
 # Something that looks like a marker but does not parse: worth a hint to the student.
 _NEAR_MARKER = re.compile(r"^#\s*(EXERCISE|IMPORTS|SELF-CHECK)\b", re.IGNORECASE)
+# What students make of a marker line, still meaning one: any case and spacing, a dash, a colon
+# or nothing after the section, then any title (a translation, "my solution", a comment).
+_LOOSE_SEPARATOR = r"\s*(?:—|–|-{1,2}|:)?\s*"
+_LOOSE_EXERCISE = re.compile(
+    rf"^#\s*exercise\s*(?P<section>s?\d+(?:\.\d+)*)(?![\d.]){_LOOSE_SEPARATOR}(?P<title>.*)$",
+    re.IGNORECASE,
+)
+_LOOSE_OTHER = re.compile(
+    rf"^#\s*(?P<kind>imports|self-check){_LOOSE_SEPARATOR}(?P<name>[A-Za-z_]\w*)", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -86,6 +96,37 @@ def find_marker(source: str) -> Marker | None:
         marker = parse_marker(stripped)
         if marker:
             return marker
+    return None
+
+
+@dataclass(frozen=True)
+class LooseMarker:
+    """A leading line that means a marker but is not written canonically.
+
+    ``kind`` is ``imports``, ``self-check`` or ``exercise``; ``name`` the module name of the
+    first two, ``section`` and ``title`` (whatever follows the section) of an exercise's.
+    Which exercise it names is decided with the course table (:mod:`grader.submission`).
+    """
+
+    kind: MarkerKind
+    line: str
+    name: str = ""
+    section: str = ""
+    title: str = ""
+
+
+def find_loose_marker(source: str) -> LooseMarker | None:
+    """The first leading comment line of a cell that means a marker (see :class:`LooseMarker`)."""
+    for line in source.splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            return None
+        if match := _LOOSE_EXERCISE.match(stripped):
+            section = match["section"].upper()
+            return LooseMarker("exercise", stripped, section=section, title=match["title"].strip())
+        if match := _LOOSE_OTHER.match(stripped):
+            kind = match["kind"].lower()
+            return LooseMarker(kind, stripped, name=match["name"])  # type: ignore[arg-type]
     return None
 
 

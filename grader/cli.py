@@ -33,6 +33,20 @@ from grader.report import FORMATS, render
 from grader.report.table import renderable, score_text
 from grader.submission import SubmissionError
 
+HELP_EPILOG = """\
+students:
+  grader grade hw1_basics.ipynb --public     check your notebook with the public tests
+  grader grade hw1_basics.ipynb --public --section 1.3    only section 1.3
+
+instructors:
+  grader check                               verify the course before a release
+  grader grade SUBMISSION                    grade one notebook, module, folder or zip
+  grader batch submissions/ --csv book.csv   grade a class into a gradebook
+
+exit status: 0 full marks (or all public tests passed), 1 points lost, 2 not graded
+(the message says why), 3 a batch left some submissions ungraded.
+"""
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
@@ -58,7 +72,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="grader", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="grader",
+        description="torchgrade: grade the PyTorch course's notebooks. Your code runs in a "
+        "sandbox; the score comes from hidden (or, for a self-check, public) tests.",
+        epilog=HELP_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--course", type=Path, help="course table (default: the bundled one)")
     commands = parser.add_subparsers(title="commands")
 
@@ -80,6 +100,9 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--output", type=Path, help="write the report here (the table still prints)")
     grade.add_argument("--homework", action="append", help="grade only this homework (repeatable)")
     grade.add_argument("--public", action="store_true", help="public tests only (self-check)")
+    grade.add_argument(
+        "--section", action="append", help="grade only this section, e.g. 1.3 (repeatable)"
+    )
     grade.add_argument("--sandbox", default="auto", choices=["auto", "bubblewrap", "process"])
     grade.add_argument(
         "--no-sandbox",
@@ -233,6 +256,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
             seed=args.seed,
             public_only=public,
             homeworks=args.homework,
+            sections=args.section,
             sandbox="none" if args.no_sandbox else args.sandbox,
             progress=progress,
         )

@@ -81,11 +81,30 @@ def close(
     if not torch.isfinite(a[torch.isfinite(e)]).all():
         raise AssertionError(f"{what} contains NaN or infinity where a finite value was expected")
     if not torch.allclose(a, e, rtol=rtol, atol=atol, equal_nan=True):
-        gap = (a - e).abs().nan_to_num(nan=float("inf")).max().item()
+        gaps = (a - e).abs().nan_to_num(nan=float("inf"))
+        if a.numel() <= SHOWN_VALUES:
+            detail = f"got {values_text(a)}, expected {values_text(e)}"
+        else:
+            where = tuple(int(i) for i in torch.unravel_index(gaps.argmax(), gaps.shape))
+            index = f"[{', '.join(map(str, where))}]" if where else ""
+            detail = (
+                f"the largest difference is at {index or 'the value'}: got {a[where].item():.6g}, "
+                f"expected {e[where].item():.6g}"
+            )
         raise AssertionError(
-            f"{what} is wrong: the largest difference from the expected values is {gap:.3g} "
-            f"(tolerance {atol:g} + {rtol:g}·|expected|)"
+            f"{what} is wrong: {detail} (tolerance {atol:g} + {rtol:g}·|expected|)"
         )
+
+
+SHOWN_VALUES = 6  # a result this small is shown whole in feedback
+
+
+def values_text(values: torch.Tensor) -> str:
+    """A small tensor's values, rounded for reading: ``[0.5, 0.7311]`` or ``0.25``."""
+    if values.dim() == 0:
+        return f"{values.item():.6g}"
+    flat = ", ".join(f"{v:.6g}" for v in values.reshape(-1).tolist())
+    return f"[{flat}]" if values.dim() == 1 else f"[{flat}] (shape {shape_text(values.shape)})"
 
 
 def number(value: Any, *, what: str) -> float:

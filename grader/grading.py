@@ -12,8 +12,10 @@ import secrets
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -28,8 +30,28 @@ from grader.sandbox.inprocess import InProcessSandbox
 from grader.sandbox.lifecycle import Sandbox
 from grader.sandbox.policy import hidden_paths
 from grader.specs import LoadResult, ModuleSpec, SandboxError
-from grader.submission import LoadedModule, Submission, load_submission
+from grader.submission import LoadedModule, Submission, SubmissionError, load_submission
 from grader.version import grader_version
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which tests of which assignments one run grades."""
+
+    homeworks: tuple[str, ...] = ()  # empty: every assignment the submission holds
+    sections: tuple[str, ...] = ()  # empty: every section
+    public_only: bool = False  # only the public tests (the notebook's self-check)
+
+
+@dataclass
+class _Run:
+    """What every step of one grading run shares."""
+
+    box: Any  # a Sandbox or InProcessSandbox
+    course: Course
+    seed: int
+    selection: Selection
+    progress: events.Progress
 
 
 def grade(
@@ -40,6 +62,7 @@ def grade(
     seed: int | None = None,
     public_only: bool = False,
     homeworks: list[str] | None = None,
+    sections: list[str] | None = None,
     sandbox: str = "auto",
     progress: events.Progress = events.ignore,
 ) -> GradeReport:
@@ -52,8 +75,10 @@ def grade(
         seed: the run's seed (default: random; printed in the report to reproduce the run).
         public_only: run only the public tests (the notebook self-check).
         homeworks: grade only these homework ids (a missing one scores 0 with a reason).
+        sections: grade only these sections (``check("1.3")`` in a notebook).
         sandbox: ``"auto"``, ``"bubblewrap"``, ``"process"``, or ``"none"`` (in-process,
-            instructor debugging only: not trustworthy).
+            instructor debugging only: not trustworthy). A self-check (``public_only``) on a
+            system without ``fork`` (native Windows) runs in-process, and its report says so.
         progress: receives the :mod:`grader.events` of loading and of each test.
 
     Raises:
@@ -64,6 +89,11 @@ def grade(
     started, clock = datetime.now(timezone.utc).isoformat(timespec="seconds"), time.monotonic()
     if target:
         path = course.root / target
+    notes = []
+    if sandbox == "auto" and public_only and not hasattr(os, "fork"):
+        sandbox = "none"
+        notes.append(SELF_CHECK_IN_PROCESS)
+    selection = Selection(tuple(homeworks or ()), tuple(sections or ()), public_only)
     sandbox_cls = InProcessSandbox if sandbox == "none" else Sandbox
     box = sandbox_cls(
         limits=course.limits, hide=hidden_paths(course.suites_dir, course.root), method=sandbox
@@ -76,45 +106,47 @@ def grade(
         with box:
             box.start()  # the sandbox warms up while we read the submission and the suite
             _warm_up_trusted_side()
-            return _grade(box, path, course, seed, public_only, homeworks, progress, started, clock)
+            submission = load_submission(path, course)
+            seed = secrets.randbelow(2**31 - 1) if seed is None else seed
+            report = _grade(_Run(box, course, seed, selection, progress), submission)
     finally:
         torch.set_num_threads(threads)
+    report.started, report.duration_s = started, time.monotonic() - clock
+    report.notes = notes + report.notes
+    return report
 
 
-def _grade(
-    box,
-    path,
-    course: Course,
-    seed: int | None,
-    public_only: bool,
-    homeworks: list[str] | None,
-    progress: events.Progress,
-    started: str,
-    clock: float,
-) -> GradeReport:
-    submission = load_submission(path, course)
-    seed = secrets.randbelow(2**31 - 1) if seed is None else seed
+SELF_CHECK_IN_PROCESS = (
+    "self-check in-process: this system has no fork (native Windows), so your code ran inside "
+    "the checker, unisolated; that is fine for checking your own work, and the real grading "
+    "runs sandboxed"
+)
+
+
+def _grade(run: _Run, submission: Submission) -> GradeReport:
+    course, selection = run.course, run.selection
     wanted = (
-        [course.homework(h) for h in homeworks]
-        if homeworks
+        [course.homework(h) for h in selection.homeworks]
+        if selection.homeworks
         else [h for h in course.homeworks if h.id in submission.modules]
     )
-    loaded, fatal = _load(box, submission, wanted, progress)
-    results = [
-        _grade_homework(
-            h, submission.modules.get(h.id), loaded, fatal, box, course, seed, public_only, progress
-        )
-        for h in wanted
-    ]
+    if selection.sections:
+        wanted = [h for h in wanted if any(s.id in selection.sections for s in h.sections)]
+        if not wanted:
+            raise SubmissionError(
+                f"no assignment of the submission has section(s) {', '.join(selection.sections)}"
+            )
+    loaded, fatal = _load(run, submission, wanted)
+    results = [_grade_homework(run, h, submission.modules.get(h.id), loaded, fatal) for h in wanted]
     return GradeReport(
         submission=str(submission.path),
-        seed=seed,
+        seed=run.seed,
         homeworks=results,
-        isolation=box.isolation.as_dict(),
-        started=started,
-        duration_s=time.monotonic() - clock,
+        isolation=run.box.isolation.as_dict(),
+        started="",
+        duration_s=0.0,
         grader_version=grader_version(),
-        public_only=public_only,
+        public_only=selection.public_only,
         notes=submission.notes,
     )
 
@@ -129,7 +161,7 @@ def _warm_up_trusted_side() -> None:
 
 
 def _load(
-    box, submission: Submission, wanted: list[Homework], progress: events.Progress
+    run: _Run, submission: Submission, wanted: list[Homework]
 ) -> tuple[LoadResult | None, str]:
     """Execute the submission's cells once in the sandbox's template."""
     specs = []
@@ -139,45 +171,51 @@ def _load(
             expect = [n for n in homework.exercises if n not in module.problems]
             specs.append(ModuleSpec(homework.id, module.cells, expect))
     try:
-        result = box.load(specs, on_cell=lambda m, key: progress(events.CellLoading(m, key)))
+        on_cell = lambda m, key: run.progress(events.CellLoading(m, key))  # noqa: E731
+        result = run.box.load(specs, on_cell=on_cell)
     except SandboxError as exc:
         return None, f"the submission could not be loaded in the sandbox: {exc}"
     return result, ""
 
 
 def _grade_homework(
+    run: _Run,
     homework: Homework,
     module: LoadedModule | None,
     loaded: LoadResult | None,
     fatal: str,
-    box,
-    course: Course,
-    seed: int,
-    public_only: bool,
-    progress: events.Progress,
 ) -> HomeworkResult:
     notes = list(module.notes) if module else []
-    problems, banned = _problems(homework, module, loaded, fatal, notes)
+    problems, broken = _problems(homework, module, loaded, fatal, notes)
+    chosen = [
+        s for s in homework.sections if s.id in run.selection.sections or not run.selection.sections
+    ]
     plugin = GraderPlugin(
         homework=homework,
-        spawn=box.spawn,
+        spawn=run.box.spawn,
         section_problems=problems,
-        exercise_problems={homework.id: banned},
+        exercise_problems={homework.id: broken},
         modules={homework.id},
-        seed=seed,
-        limits=course.limits,
-        public_only=public_only,
-        progress=progress,
+        seed=run.seed,
+        limits=run.course.limits,
+        public_only=run.selection.public_only,
+        sections={s.id for s in chosen},
+        progress=run.progress,
     )
-    progress(events.SuiteStarted(homework.id))
-    _run_pytest(course.suite_dir(homework.id), plugin)
+    run.progress(events.SuiteStarted(homework.id))
+    _run_pytest(run.course.suite_dir(homework.id), plugin)
     plugin.collect_outputs()
-    sections = [SectionResult(s.id, s.title, s.points) for s in homework.sections]
+    sections = [SectionResult(s.id, s.title, s.points) for s in chosen]
     by_id = {s.id: s for s in sections}
     for result in plugin.results.values():
         by_id[result.section].tests.append(result)
     for section_id, reason in problems.items():
-        by_id[section_id].problems.append(reason)
+        if section_id in by_id:
+            by_id[section_id].problems.append(reason)
+    for name, reason in broken.items():  # shown as the section's reason; the tests decide
+        section_id = homework.section_of(name).id if name in homework.exercises else None
+        if section_id in by_id:
+            by_id[section_id].problems.append(reason)
     return HomeworkResult(
         id=homework.id,
         title=homework.title,
@@ -195,10 +233,12 @@ def _problems(
     fatal: str,
     notes: list[str],
 ) -> tuple[dict[str, str], dict[str, str]]:
-    """Why sections cannot be graded at all, and which exercises break a forbidden-API rule.
+    """Why sections cannot be graded at all, and why single exercises cannot.
 
-    A cell that is missing, duplicated, unparsable, crashes at import or does not define its
-    name costs its whole section; a forbidden API costs the tests that touch the exercise.
+    A submission without this homework, or one that cannot be loaded at all, costs every
+    section. A cell that is missing, unparsable, crashes or hangs at import, does not define its
+    name, or uses a forbidden API costs the tests that touch that exercise (and, through the
+    student's own calls, the exercises that use it), never its independent siblings.
     """
     if module is None:
         reason = f"no {homework.id} notebook or module in the submission"
@@ -219,13 +259,8 @@ def _problems(
             by_exercise[name] = f"the cell {marker} failed while loading: {_describe(errors[name])}"
         elif name in missing:
             by_exercise[name] = f"the cell {marker} ran but did not define `{name}`"
-    problems = {}
-    for section in homework.sections:
-        reasons = [by_exercise[n] for n in section.exercises if n in by_exercise]
-        if reasons:
-            problems[section.id] = "; ".join(reasons)
     banned = {name: v.message() for name, v in check_rules(module.cells, homework).items()}
-    return problems, banned
+    return {}, {**banned, **by_exercise}
 
 
 def _describe(error: dict) -> str:

@@ -25,12 +25,14 @@ class NotebookSourceError(GraderError, ValueError):
     """The Markdown source or the modules do not fit together; the message says where."""
 
 
-def self_check_source(homework_id: str) -> str:
+def self_check_source(homework_id: str, example_section: str = "1.1") -> str:
     return "\n".join(
         [
             Marker("self-check", homework_id).line(),
             "# Grades the exercise cells as this kernel last ran them, with the public tests.",
             "# Run it after your exercise cells; it does not need this file to be saved.",
+            "# One section while you work: from grader.selfcheck import check; "
+            f'check("{example_section}")',
             "from grader.selfcheck import self_check",
             "",
             f'self_check("{homework_id}")',
@@ -54,7 +56,8 @@ def build_notebook(course: Course, homework_id: str, *, solved: bool) -> Noteboo
         elif kind == "code":
             cells.append(nbformat.v4.new_code_cell(payload))
         elif kind == "self-check":
-            cells.append(_tagged(self_check_source(homework_id), "self-check"))
+            example = homework.sections[0].id
+            cells.append(_tagged(self_check_source(homework_id, example), "self-check"))
         else:  # imports or an exercise name
             chunk = by_key.get(payload)
             if chunk is None:

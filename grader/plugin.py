@@ -55,6 +55,7 @@ class GraderPlugin:
         seed: the run's seed.
         limits: the course's limits (default test timeout).
         public_only: run only ``public`` tests (self-check).
+        sections: run only the tests of these sections (default: all).
         progress: receives :class:`~grader.events.TestsCollected` and one
             :class:`~grader.events.TestFinished` per test.
     """
@@ -70,6 +71,7 @@ class GraderPlugin:
         seed: int,
         limits: Limits,
         public_only: bool = False,
+        sections: set[str] | None = None,
         progress: events.Progress = events.ignore,
     ):
         self.homework = homework
@@ -80,6 +82,7 @@ class GraderPlugin:
         self.seed_value = seed
         self.limits = limits
         self.public_only = public_only
+        self.sections = sections
         self.progress = progress
         self.results: dict[str, TestResult] = {}
         self.outputs: dict[str, object] = {}  # nodeid -> the worker's OutputReader
@@ -121,8 +124,13 @@ class GraderPlugin:
         if errors:
             self.suite_errors = errors
             raise pytest.UsageError("malformed hidden suite:\n  " + "\n  ".join(errors))
-        if self.public_only:
-            kept = [i for i in items if i.get_closest_marker("public")]
+        kept = [
+            item
+            for item in items
+            if (not self.public_only or item.get_closest_marker("public"))
+            and (self.sections is None or _section(item) in self.sections)
+        ]
+        if len(kept) < len(items):
             config.hook.pytest_deselected(items=[i for i in items if i not in kept])
             items[:] = kept
         self.progress(events.TestsCollected(self.homework.id, len(items)))

@@ -42,7 +42,8 @@ class TestResult:
 
 @dataclass
 class SectionResult:
-    """One section of a homework; ``problems`` say why it could not be graded at all."""
+    """One section of a homework; ``problems`` say why it, or one of its exercises, could not be
+    graded (a missing, broken or forbidden cell: the tests that touch it failed)."""
 
     id: str
     title: str

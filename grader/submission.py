@@ -15,7 +15,15 @@ from pathlib import Path
 
 import nbformat
 
-from grader.cells import Chunk, Marker, find_marker, near_marker, split_module
+from grader.cells import (
+    Chunk,
+    LooseMarker,
+    Marker,
+    find_loose_marker,
+    find_marker,
+    near_marker,
+    split_module,
+)
 from grader.course import Course, CourseError, Homework
 from grader.errors import GraderError
 from grader.specs import CellSpec
@@ -76,12 +84,14 @@ def load_submission(path: Path | str, course: Course) -> Submission:
             _extract_zip(path, Path(tmp))
             submission = _load_folder(Path(tmp), course, shown=path)
         return submission
-    module = _load_file(path, course, shown=path.name)
+    module = _load_file(path, course, shown=path.name, single=True)
     if module is None:
         raise SubmissionError(
-            f"{path.name} is not a homework notebook or module of this course "
+            f"{path.name} is not a notebook or module of this course's assignments "
             f"(expected one of: {', '.join(h.id for h in course.homeworks)})"
         )
+    if "*" in module.problems:  # nothing in it can be graded: say why once, grade nothing
+        raise SubmissionError(module.problems["*"])
     return Submission(str(path), {module.homework: module})
 
 
@@ -104,9 +114,11 @@ def _load_folder(folder: Path, course: Course, shown: Path) -> Submission:
     modules = {hw: _pick(candidates, notes) for hw, candidates in found.items()}
     if not modules:
         raise SubmissionError(
-            f"{shown}: no homework notebook or module of this course found "
+            f"{shown}: no notebook or module of this course's assignments found "
             f"(expected e.g. {course.homeworks[0].id}.ipynb)"
         )
+    if all("*" in m.problems for m in modules.values()):
+        raise SubmissionError("; ".join(m.problems["*"] for m in modules.values()))
     return Submission(str(shown), modules, notes)
 
 
@@ -165,17 +177,35 @@ def _extract_zip(path: Path, target: Path) -> None:
 # ----------------------------------------------------------------------------- files
 
 
-def _load_file(path: Path, course: Course, shown: str) -> LoadedModule | None:
-    if path.stat().st_size > MAX_FILE_BYTES:
-        homework = _homework_from_name(path.name, course)
-        if homework is None:
-            return None
-        module = LoadedModule(homework.id, shown)
-        module.problems["*"] = f"{shown} is larger than {MAX_FILE_BYTES >> 20} MiB"
-        return module
+def _load_file(path: Path, course: Course, shown: str, single: bool = False) -> LoadedModule | None:
+    """One file as a homework module; ``None`` when it is none of the course's.
+
+    ``single``: the file is the whole submission, so an unusable one is reported even when its
+    name does not say which assignment it was meant for.
+    """
+    size = path.stat().st_size
+    unusable = ""
+    if size > MAX_FILE_BYTES:
+        unusable = f"{shown} is larger than {MAX_FILE_BYTES >> 20} MiB"
+    elif size == 0 or not path.read_bytes().strip():
+        unusable = f"{shown} is empty: nothing to grade"
+    if unusable:
+        return _unusable(path, course, shown, unusable, single)
     if path.suffix == ".ipynb":
-        return _load_notebook(path, course, shown)
-    return _load_python(path, course, shown)
+        return _load_notebook(path, course, shown, single)
+    return _load_python(path, course, shown, single)
+
+
+def _unusable(
+    path: Path, course: Course, shown: str, reason: str, single: bool
+) -> LoadedModule | None:
+    """A module that stands for a file nothing can be graded from."""
+    homework = _homework_from_name(path.name, course)
+    if homework is None and not single:
+        return None
+    module = LoadedModule(homework.id if homework else "?", shown)
+    module.problems["*"] = reason
+    return module
 
 
 def _homework_from_name(name: str, course: Course) -> Homework | None:
@@ -185,7 +215,7 @@ def _homework_from_name(name: str, course: Course) -> Homework | None:
     return None
 
 
-def _load_notebook(path: Path, course: Course, shown: str) -> LoadedModule | None:
+def _load_notebook(path: Path, course: Course, shown: str, single: bool) -> LoadedModule | None:
     try:
         notebook = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
         sources = [
@@ -194,33 +224,94 @@ def _load_notebook(path: Path, course: Course, shown: str) -> LoadedModule | Non
             if cell.cell_type == "code"
         ]
     except Exception as exc:  # not JSON, not a notebook, not UTF-8: the notebook is unusable
-        homework = _homework_from_name(path.name, course)
-        if homework is None:
-            return None
-        module = LoadedModule(homework.id, shown)
-        module.problems["*"] = f"{shown} cannot be read as a notebook ({type(exc).__name__}: {exc})"
-        return module
+        first = str(exc).splitlines()[0][:200] if str(exc) else ""
+        reason = f"{shown} cannot be read as a notebook ({type(exc).__name__}: {first})"
+        return _unusable(path, course, shown, reason, single)
     marked = [(n, src, find_marker(src)) for n, src in sources]
-    homework = _homework_of(marked, path.name, course)
+    homework = _homework_of(marked, path.name, course) or _loose_homework(sources, course)
     if homework is None:
         return None
-    chunks = [(f"{shown}, cell {n}", Chunk(m, src)) for n, src, m in marked if m]
     module = LoadedModule(homework.id, shown)
-    for n, src, marker in marked:
-        if marker is None and (near := near_marker(src)):
+    chunks, ambiguous = [], {}
+    for n, src, strict in marked:
+        marker = strict
+        if (
+            strict is not None
+            and strict.kind == "exercise"
+            and strict.name not in homework.exercises
+        ):
+            marker = None  # "# EXERCISE 1.4 - Sigmoid": perhaps loosely written, see below
+        if marker is None and (loose := find_loose_marker(src)):
+            marker, problem = resolve_loose(loose, src, homework)
+            if marker is not None:
+                module.notes.append(f"cell {n}: read {loose.line!r} as `{marker.line()}`")
+            elif problem:
+                ambiguous[loose.section] = f"cell {n}: {problem}"
+        if marker is None and strict is not None:
+            marker = strict  # an unknown exercise: _assemble names the closest one
+        if marker is not None:
+            chunks.append((f"{shown}, cell {n}", Chunk(marker, src)))
+        elif near := near_marker(src):
             module.notes.append(f"cell {n}: {near!r} looks like a marker but is not one")
-    _assemble(module, homework, chunks, course)
+    _assemble(module, homework, chunks, course, ambiguous)
     return module
 
 
-def _load_python(path: Path, course: Course, shown: str) -> LoadedModule | None:
+def resolve_loose(loose: LooseMarker, source: str, homework: Homework) -> tuple[Marker | None, str]:
+    """The marker a loosely written marker line means, or why it is ambiguous.
+
+    Case, spacing and the dash never matter. The section decides among its exercises: the
+    first word of the title names one (any case), or the section has only one, or the cell
+    defines exactly one of them; otherwise the line is ambiguous and says so.
+    """
+    if loose.kind != "exercise":
+        same = loose.name.lower() == homework.id.lower()
+        return (Marker(loose.kind, homework.id) if same else None), ""
+    section = next((s for s in homework.sections if s.id.upper() == loose.section), None)
+    if section is None:
+        return None, ""
+    names = {n.lower(): n for n in section.exercises}
+    first = re.match(r"[A-Za-z_]\w*", loose.title)
+    if first and first.group().lower() in names:
+        return Marker("exercise", names[first.group().lower()], section.id), ""
+    if len(section.exercises) == 1:
+        return Marker("exercise", section.exercises[0], section.id), ""
+    defined = [n for n in section.exercises if re.search(rf"^(def|class)\s+{n}\b", source, re.M)]
+    if len(defined) == 1:
+        return Marker("exercise", defined[0], section.id), ""
+    options = " or ".join(
+        f"`{Marker('exercise', n, section.id).line()}`" for n in section.exercises
+    )
+    return None, f"{loose.line!r} could mean {options}: write the exercise's name after the dash"
+
+
+def _loose_homework(sources: list[tuple[int, str]], course: Course) -> Homework | None:
+    """The homework a notebook whose markers are all loosely written belongs to, if one."""
+    for _, src in sources:
+        loose = find_loose_marker(src)
+        if loose is None:
+            continue
+        for homework in course.homeworks:
+            if loose.kind != "exercise" and loose.name.lower() == homework.id.lower():
+                return homework
+            if loose.kind == "exercise" and any(
+                s.id.upper() == loose.section for s in homework.sections
+            ):
+                return homework
+    return None
+
+
+def _load_python(path: Path, course: Course, shown: str, single: bool) -> LoadedModule | None:
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = f"{shown} cannot be read as UTF-8 Python source ({type(exc).__name__})"
+        return _unusable(path, course, shown, reason, single)
     header, chunks = split_module(text)
     markers = [(None, 0, c.marker) for c in chunks]
-    homework = _homework_of(markers, path.stem, course, exact_name=True)
+    # A single file may carry the student's name (ivan_hw1_basics.py); in a folder only the
+    # exact module name counts, so notes or helpers beside the homework are not taken for it.
+    homework = _homework_of(markers, path.stem, course, exact_name=not single)
     if homework is None:
         return None
     module = LoadedModule(homework.id, shown)
@@ -261,9 +352,16 @@ def _homework_of(
 
 
 def _assemble(
-    module: LoadedModule, homework: Homework, chunks: list[tuple[str, Chunk]], course: Course
+    module: LoadedModule,
+    homework: Homework,
+    chunks: list[tuple[str, Chunk]],
+    course: Course,
+    ambiguous: dict[str, str] | None = None,
 ) -> None:
-    """Turn marked chunks into cells to run and problems to report."""
+    """Turn marked chunks into cells to run and problems to report.
+
+    ``ambiguous``: section id -> a cell whose marker line could mean several of its exercises.
+    """
     by_name: dict[str, list[tuple[str, Chunk]]] = {}
     imports = []
     for origin, chunk in chunks:
@@ -281,14 +379,20 @@ def _assemble(
         found = by_name.get(name, [])
         expected = Marker("exercise", name, homework.section_of(name).id).line()
         if not found:
-            module.problems[name] = f"no cell starts with the marker line `{expected}`"
+            section = homework.section_of(name).id
+            module.problems[name] = (ambiguous or {}).get(
+                section, f"no cell starts with the marker line `{expected}`"
+            )
             continue
         distinct = {c.source.strip() for _, c in found}
-        if len(distinct) > 1:
-            places = " and ".join(origin for origin, _ in found)
-            module.problems[name] = f"`{expected}` appears in {places}; keep exactly one such cell"
-            continue
-        origin, chunk = found[0]
+        origin, chunk = found[-1]
+        if len(distinct) > 1:  # running the notebook top to bottom keeps the last definition
+            places = ", ".join(o for o, _ in found[:-1])
+            module.notes.append(
+                f"`{expected}` starts {len(found)} different cells: graded the last one "
+                f"({origin}), as running the notebook from the top would; delete the others "
+                f"({places})"
+            )
         cell = _cell(name, origin, chunk, module)
         error = _syntax_error(cell.source, cell.filename, cell.line)
         if error:

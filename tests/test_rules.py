@@ -57,3 +57,79 @@ def test_allowed_code_is_not_flagged(course):
         "        super().__init__()\n        self.w = nn.Parameter(torch.randn(d, 1))\n"
     )
     assert _violations(course, code) == {}
+
+
+CLEAN_SIGMOID = "def sigmoid(z):\n    return 1 / (1 + torch.exp(-z))\n"
+
+
+@pytest.mark.parametrize(
+    ("cells", "exercise", "says"),
+    [
+        (["sigmoid = torch.sigmoid\n"], "sigmoid", "an assignment"),
+        ([CLEAN_SIGMOID, "sigmoid = torch.sigmoid\n"], "sigmoid", "an assignment"),
+        (["from torch import sigmoid\n"], "sigmoid", "an import"),
+        (["if True:\n    def sigmoid(z):\n        return z\n"], "sigmoid", "inside a block"),
+        (
+            [CLEAN_SIGMOID, CLEAN_SIGMOID.replace("1 / (1", "torch.sigmoid(z) + 0 * (1")],
+            "sigmoid",
+            "a second definition",
+        ),
+        ([CLEAN_SIGMOID, "globals()['sigmoid'] = torch.sigmoid\n"], "sigmoid", "globals()"),
+        (
+            [CLEAN_SIGMOID, "def f():\n    global sigmoid\n    sigmoid = torch.sigmoid\n"],
+            "sigmoid",
+            "an assignment",
+        ),
+        (
+            [
+                "def helper(z):\n    return torch.sigmoid(z)\n"
+                "def sigmoid(z):\n    return helper(z)\n"
+            ],
+            "sigmoid",
+            "torch.sigmoid",
+        ),
+        (
+            [
+                "class Base(nn.Module):\n    def __init__(self, d):\n        super().__init__()\n"
+                "        self.l = nn.Linear(d, 1)\n",
+                "class LogisticRegression(Base):\n    pass\n",
+            ],
+            "LogisticRegression",
+            "torch.nn.Linear",
+        ),
+        (
+            ["def bce_loss(X, w, y):\n    return getattr(F, 'binary_cross_' + 'entropy')(X, y)\n"],
+            "bce_loss",
+            "binary_cross_entropy",
+        ),
+        (
+            ["def bce_loss(X, w, y):\n    name = 'bce'\n    return getattr(F, name)(X, y)\n"],
+            "bce_loss",
+            "computed name",
+        ),
+        (
+            ["def bce_loss(X, w, y):\n    return eval('F.binary_cross_entropy')(X, y)\n"],
+            "bce_loss",
+            "eval",
+        ),
+    ],
+)
+def test_every_way_of_binding_or_hiding_an_exercise_is_flagged(course, cells, exercise, says):
+    specs = [CellSpec("imports", IMPORTS, "nb")] + [
+        CellSpec(f"c{i}", code, f"cell {i}") for i, code in enumerate(cells)
+    ]
+    found = check_rules(specs, course.homework("hw1_basics"))
+    assert exercise in found, found
+    assert says in found[exercise].message(), found[exercise].message()
+
+
+def test_local_names_and_other_exercises_are_not_bindings(course):
+    code = (
+        CLEAN_SIGMOID + "def bce_loss(X, w, y):\n    sigmoid = 1 / (1 + torch.exp(-(X @ w)))\n"
+        "    return -(y * torch.log(sigmoid)).mean()\n"
+        "def helper(d):\n    return torch.randn(d, 1)\n"
+        "class LogisticRegression(nn.Module):\n    def __init__(self, d):\n"
+        "        super().__init__()\n        self.w = nn.Parameter(helper(d))\n"
+        "    def forward(self, X):\n        return getattr(self, 'w').sum() + X @ self.w\n"
+    )
+    assert _violations(course, code) == {}

@@ -56,7 +56,12 @@ def test_duplicated_cells(tmp_path, course):
     assert "sigmoid" not in module.problems
     notebook.cells.append(nbformat.v4.new_code_cell(extra.source + "\n# edited"))
     module = _module(load_submission(write_notebook(tmp_path / "b.ipynb", notebook), course))
-    assert "keep exactly one" in module.problems["sigmoid"]
+    # Running the notebook from the top keeps the last definition: so does the grader, and
+    # says so (the self-check, reading the kernel's history, grades the last run as well).
+    assert "sigmoid" not in module.problems
+    sigmoid = next(c for c in module.cells if c.key == "sigmoid")
+    assert sigmoid.source.endswith("# edited")
+    assert any("graded the last one" in n for n in module.notes), module.notes
 
 
 def test_magics_are_removed_not_fatal(tmp_path, course):
@@ -72,10 +77,60 @@ def test_magics_are_removed_not_fatal(tmp_path, course):
     assert any("magic" in n for n in module.notes)
 
 
-def test_unreadable_notebook_scores_zero_with_reason(tmp_path, course):
-    (tmp_path / "hw1_basics.ipynb").write_text("{ not json", encoding="utf-8")
-    module = _module(load_submission(tmp_path / "hw1_basics.ipynb", course))
-    assert "cannot be read as a notebook" in module.problems["*"]
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("hw1_basics.ipynb", b"{ not json", "cannot be read as a notebook"),
+        ("hw1_basics.ipynb", b'{"cells": [', "cannot be read as a notebook"),  # truncated
+        ("empty.ipynb", b"", "empty.ipynb is empty"),
+        ("hw1_basics.ipynb", b"  \n", "is empty"),
+        ("hw1_basics.py", b"", "is empty"),
+        ("hw1_basics.py", b"\xff\xfe def f(): pass", "cannot be read as UTF-8"),
+        ("essay.ipynb", b"just text", "essay.ipynb cannot be read as a notebook"),
+    ],
+)
+def test_unreadable_input_is_not_graded_with_one_reason(tmp_path, course, name, content, reason):
+    (tmp_path / name).write_bytes(content)
+    with pytest.raises(SubmissionError, match=reason):
+        load_submission(tmp_path / name, course)
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / name).write_bytes(content)
+    with pytest.raises(SubmissionError):  # a folder holding nothing else: not graded either
+        load_submission(folder, course)
+
+
+def test_a_plain_module_named_after_its_student_is_recognised(tmp_path, course):
+    path = tmp_path / "ivan_hw1_basics.py"
+    path.write_text("import torch\n\ndef sigmoid(z):\n    return torch.sigmoid(z)\n")
+    assert list(load_submission(path, course).modules) == [HW]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "# exercise 1.4 — sigmoid",
+        "#EXERCISE 1.4 - Sigmoid",
+        "# Exercise 1.4: sigmoid  # my solution",
+        "# EXERCISE 1.4 — sigmoid  # my solution",
+        "# EXERCISE 1.4 -- Сигмоида, моё решение",  # a Russian title: the cell defines sigmoid
+    ],
+)
+def test_loosely_written_markers_are_read_with_a_note(tmp_path, course, line):
+    notebook = notebook_from_module(solution_text())
+    cell = next(c for c in notebook.cells if c.source.startswith("# EXERCISE 1.4 — sigmoid"))
+    cell.source = cell.source.replace("# EXERCISE 1.4 — sigmoid", line, 1)
+    module = _module(load_submission(write_notebook(tmp_path / "n.ipynb", notebook), course))
+    assert "sigmoid" not in module.problems
+    assert any("read" in n and "EXERCISE 1.4 — sigmoid" in n for n in module.notes), module.notes
+
+
+def test_an_ambiguous_marker_is_an_error_that_says_so(tmp_path, course):
+    notebook = notebook_from_module(solution_text())
+    cell = next(c for c in notebook.cells if c.source.startswith("# EXERCISE 1.4 — sigmoid"))
+    cell.source = "# exercise 1.4 — моё решение\nx = 1\n"  # section 1.4 has two exercises
+    module = _module(load_submission(write_notebook(tmp_path / "n.ipynb", notebook), course))
+    assert "could mean" in module.problems["sigmoid"]
 
 
 def test_notebook_identified_by_its_imports_marker(tmp_path, course):
@@ -120,7 +175,8 @@ def test_folder_prefers_the_notebook_and_notes_the_rest(tmp_path, course):
 def test_two_notebooks_for_one_homework_is_ambiguous(tmp_path, course):
     for name in ("a.ipynb", "b.ipynb"):
         write_notebook(tmp_path / name, notebook_from_module(solution_text()))
-    assert "submit one" in _module(load_submission(tmp_path, course)).problems["*"]
+    with pytest.raises(SubmissionError, match="submit one"):  # nothing else: not graded
+        load_submission(tmp_path, course)
 
 
 def test_zip_is_extracted_safely(tmp_path, course):
@@ -139,7 +195,7 @@ def test_zip_is_extracted_safely(tmp_path, course):
 
 def test_nothing_gradable_is_a_clear_error(tmp_path, course):
     (tmp_path / "notes.txt").write_text("hello")
-    with pytest.raises(SubmissionError, match="no homework"):
+    with pytest.raises(SubmissionError, match="no notebook or module"):
         load_submission(tmp_path, course)
     with pytest.raises(SubmissionError, match="no such file"):
         load_submission(tmp_path / "missing.ipynb", course)

@@ -36,8 +36,11 @@ def renderable(report: GradeReport, *, failures: bool = True) -> Group:
     for homework in report.homeworks:
         notes = [Text(f"  note: {clean(n)}", style="yellow") for n in homework.notes]
         listed = _failures(homework) if failures else []
-        parts += [_table(homework), *notes, *listed, Text("")]
-    if len(report.homeworks) > 1:
+        table = _public_table(homework) if report.public_only else _table(homework)
+        parts += [table, *notes, *listed, Text("")]
+    if report.public_only:
+        parts.append(public_summary(report))
+    elif len(report.homeworks) > 1:
         parts.append(Text(f"Total: {score_text(report.score, report.max_points)}", style="bold"))
     parts += [Text(f"  note: {clean(n)}", style="yellow") for n in report.notes]
     parts.append(_footer(report))
@@ -71,6 +74,44 @@ def _table(homework: HomeworkResult) -> Table:
     return table
 
 
+def _public_table(homework: HomeworkResult) -> Table:
+    """A self-check's table: which public tests passed, per section; no score to misread."""
+    origin = f" — {escape(clean(homework.origin))}" if homework.origin else ""
+    table = Table(
+        title=f"[bold]{homework.id}[/bold]: {escape(homework.title)}{origin} — public tests",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        expand=False,
+    )
+    for name, justify in (("Section", "left"), ("Title", "left"), ("Public tests", "right")):
+        table.add_column(name, justify=justify, no_wrap=name != "Title")
+    table.add_column("Status", overflow="fold")
+    for s in homework.sections:
+        passed = sum(t.outcome == "passed" for t in s.tests)
+        if not s.tests:
+            status = Text(clean(s.reason) or "no public test: graded after the deadline", "dim")
+        elif passed == len(s.tests):
+            status = Text("passed", style="green")
+        else:
+            status = Text(clean(s.reason) or "failed", style="red")
+        counts = f"{passed} / {len(s.tests)}" if s.tests else "—"
+        table.add_row(s.id, escape(s.title), counts, status)
+    return table
+
+
+def public_summary(report: GradeReport) -> Text:
+    """One line: how many public tests passed, and what share of the points they cover."""
+    tests = [t for h in report.homeworks for t in h.tests]
+    passed = sum(t.outcome == "passed" for t in tests)
+    covered = sum(t.points for t in tests)
+    ok = tests and passed == len(tests)
+    return Text(
+        f"public tests: {passed} / {len(tests)} passed — they cover {covered:g} of "
+        f"{report.max_points:g} points; the hidden tests grade the rest after the deadline",
+        style="bold green" if ok else "bold red",
+    )
+
+
 def _failures(homework: HomeworkResult) -> list:
     failed = [t for t in homework.tests if t.outcome != "passed"]
     if not failed:
@@ -99,7 +140,9 @@ def _failure(test: TestResult) -> Text:
 
 def _footer(report: GradeReport) -> Text:
     iso = report.isolation
-    trust = "" if iso.get("method") != "none" else "  NOT ISOLATED: for debugging only, not a grade"
+    trust = ""
+    if iso.get("method") == "none":
+        trust = "  (in-process self-check)" if report.public_only else "  NOT ISOLATED: not a grade"
     scope = " · public tests only" if report.public_only else ""
     return Text(
         f"seed {report.seed} (reproduce with --seed {report.seed}) · isolation: "

@@ -93,6 +93,9 @@ def test_bce_loss_known_values(student):
     expect.close(expect.scalar(loss, what=what), torch.tensor(math.log(2)), what=what)
 
 
+MODERATE = 4.0  # logits where every correct formula is exact in float32
+
+
 def _bce_inputs(seed: int, scale: float | None = None):
     g = torch.Generator().manual_seed(seed)
     n, d = int(torch.randint(5, 80, (1,), generator=g)), int(torch.randint(1, 6, (1,), generator=g))
@@ -110,8 +113,9 @@ def _bce_inputs(seed: int, scale: float | None = None):
 
 @pytest.mark.points(0.5)
 def test_bce_loss_matches_reference_for_both_label_shapes(student, ref, seed):
-    n, d, X, w, y = _bce_inputs(seed)
-    w = w * 2
+    # Moderate logits (|z| <= 4): this test is about label shapes, and any correct formula,
+    # stable or not, is exact here in float32 on every seed. Large logits have their own tests.
+    n, d, X, w, y = _bce_inputs(seed, scale=MODERATE)
     for labels in (y, y.reshape(n, 1)):
         what = (
             f"bce_loss(X, w, y) for X ({n}, {d}), w ({d}, 1) and y of shape "
@@ -123,7 +127,7 @@ def test_bce_loss_matches_reference_for_both_label_shapes(student, ref, seed):
 
 @pytest.mark.points(0.5)
 def test_bce_loss_gradient_in_w_matches_reference(student, ref, seed):
-    n, d, X, w, y = _bce_inputs(seed)
+    n, d, X, w, y = _bce_inputs(seed, scale=MODERATE)
     for labels in (y, y.reshape(n, 1)):
         what = (
             f"the gradient of bce_loss(X, w, y) with respect to w ({d}, 1), for y of shape "
