@@ -8,13 +8,20 @@ homework, the grader repository and the torch version, and writes them:
   repository. It installs the grader with its hidden suites from a private repository with
   a read-only token, grades the checkout with ``--format github`` and hands the result to
   ``classroom-resources/autograding-grading-reporter@v1``, which posts the points.
+  When nothing is graded (exit 2) the job still hands the reporter a result: a zero score
+  with the reason (:mod:`grader.report.not_graded`).
 - ``gitlab``: ``.gitlab-ci.yml``: the same with a masked CI/CD variable, a JUnit report for
   GitLab's test view and the JSON report as an artifact.
 - :func:`gradescope_bundle`: the autograder zip Gradescope builds its image from
   (``setup.sh`` and ``run_autograder`` at the root, the course project beside them); Gradescope
-  keeps it from students, so it carries the hidden suites itself.
+  keeps it from students, so it carries the hidden suite and the solution itself: those of
+  its own assignment only.
+
+``--grader-repo`` is normalised (:func:`github_repo`, :func:`gitlab_url`): ``OWNER/NAME``, a
+web address with or without ``.git``, or an SSH address all name the same repository.
 """
 
+import re
 import shutil
 import stat
 import tempfile
@@ -32,6 +39,10 @@ TARGETS = {
 }
 # What a Gradescope image needs of the course project; never its VCS, caches or tests.
 _PROJECT = ("pyproject.toml", "README.md", "exercises", "solutions")
+# A repository path on GitHub or GitLab: OWNER/NAME, or GROUP/SUBGROUP/.../NAME on GitLab.
+_PATH_PART = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_.-]*")
+# GitLab's predefined variables for the server a job runs on: gitlab.com, or the course's own.
+_THIS_GITLAB = "${CI_SERVER_PROTOCOL}://${TORCHGRADE_TOKEN}@${CI_SERVER_HOST}:${CI_SERVER_PORT}"
 _SKIP_NAMES = ("__pycache__", "*.pyc", "*.egg-info", ".*")
 _SKIP = shutil.ignore_patterns(*_SKIP_NAMES)
 
@@ -74,11 +85,9 @@ def write_ci(
     values = _values(course, homework)
     values["GRADER_REF"] = grader_ref
     if provider == "github":
-        values["GRADER_REPO"] = grader_repo.removeprefix("https://github.com/").removesuffix(".git")
+        values["GRADER_REPO"] = github_repo(grader_repo)
     else:
-        host_path = grader_repo.split("://", 1)[-1].removesuffix(".git")
-        values["GRADER_REPO"] = grader_repo
-        values["GRADER_HOST_PATH"] = host_path
+        values["GRADER_REPO"], values["GRADER_URL"] = gitlab_url(grader_repo)
     path = Path(dest) / relative
     if path.exists() and not force:
         raise TemplateError(f"{path} exists (--force replaces it)")
@@ -87,10 +96,72 @@ def write_ci(
     return path
 
 
+def github_repo(grader_repo: str) -> str:
+    """``OWNER/NAME`` of a GitHub repository given as that, as a web address or an SSH one.
+
+    Raises:
+        TemplateError: another host, or not one owner and one name.
+    """
+    host, path = _split_repo(grader_repo)
+    if host not in ("", "github.com", "www.github.com") or len(path) != 2:
+        raise TemplateError(
+            f"--grader-repo {grader_repo!r}: GitHub needs OWNER/NAME "
+            "(or https://github.com/OWNER/NAME)"
+        )
+    return "/".join(path)
+
+
+def gitlab_url(grader_repo: str) -> tuple[str, str]:
+    """The GitLab project to install the grader from: (as shown, as pip's clone URL).
+
+    ``GROUP/NAME`` (subgroups allowed) is a project on the GitLab server the job runs on,
+    through GitLab's predefined ``CI_SERVER_*`` variables; ``https://HOST/GROUP/NAME``,
+    ``HOST/GROUP/NAME`` and ``git@HOST:GROUP/NAME.git`` name one on ``HOST``. The clone URL
+    carries ``${TORCHGRADE_TOKEN}`` as its user part, for the shell of the job to expand.
+
+    Raises:
+        TemplateError: not a GROUP/NAME path.
+    """
+    host, path = _split_repo(grader_repo)
+    if len(path) < 2:
+        raise TemplateError(
+            f"--grader-repo {grader_repo!r}: GitLab needs GROUP/NAME or https://HOST/GROUP/NAME"
+        )
+    project = "/".join(path)
+    if not host:
+        return f"{project} (on this GitLab server)", f"{_THIS_GITLAB}/{project}.git"
+    scheme = "http" if grader_repo.startswith("http://") else "https"
+    return f"{scheme}://{host}/{project}", f"{scheme}://${{TORCHGRADE_TOKEN}}@{host}/{project}.git"
+
+
+def _split_repo(grader_repo: str) -> tuple[str, list[str]]:
+    """(host or ``""``, path parts) of a repository reference, each part checked.
+
+    Raises:
+        TemplateError: a part with characters no repository name has.
+    """
+    text = grader_repo.strip()
+    if text.startswith("git@"):  # git@HOST:GROUP/NAME.git
+        text = text.removeprefix("git@").replace(":", "/", 1)
+    text = re.sub(r"^[a-z+]+://", "", text).split("@")[-1]  # no scheme, no user part
+    text = text.removesuffix("/").removesuffix(".git")
+    parts = [p for p in text.split("/") if p]
+    host = ""
+    if parts and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
+        host = parts.pop(0).lower()
+    if not all(_PATH_PART.fullmatch(p) for p in parts):
+        raise TemplateError(f"--grader-repo {grader_repo!r} is not a repository path")
+    return host, parts
+
+
 def gradescope_bundle(
     zip_path: Path, *, course: Course, homework: str | None = None, force: bool = False
 ) -> Path:
     """Write the Gradescope autograder zip: ``setup.sh``, ``run_autograder``, ``torchgrade/``.
+
+    The project in it carries the hidden suite, the solution and the stub of its own
+    assignment only: a zip made for hw1 must not hand another assignment's tests to whoever
+    can read it (a course assistant of hw1, a copy on a shared drive).
 
     Raises:
         TemplateError: unknown homework, the zip exists, or the course project is incomplete.
@@ -104,17 +175,7 @@ def gradescope_bundle(
         raise TemplateError(f"{course.root} lacks {', '.join(missing)}: not a course project")
     with tempfile.TemporaryDirectory(prefix="torchgrade-gradescope-") as tmp:
         project = Path(tmp) / "torchgrade"
-        project.mkdir()
-        for name in _PROJECT:
-            source = course.root / name
-            if source.is_dir():
-                shutil.copytree(source, project / name, ignore=_SKIP)
-            else:
-                shutil.copy2(source, project / name)
-        package = project / "grader"
-        shutil.copytree(PACKAGE_DIR, package, ignore=shutil.ignore_patterns("suites", *_SKIP_NAMES))
-        shutil.copytree(course.suites_dir, package / "suites", ignore=_SKIP)
-        shutil.copy2(course.table or PACKAGE_DIR / "course.toml", package / "course.toml")
+        _copy_project(course, values["HOMEWORK"], project)
         zip_path.parent.mkdir(parents=True, exist_ok=True)
         with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as archive:
             # Gradescope wants both scripts at the root of the zip, the second executable.
@@ -124,6 +185,28 @@ def gradescope_bundle(
                 arcname = str(file.relative_to(Path(tmp)))
                 _add(archive, arcname, file.read_bytes(), 0o644)
     return zip_path
+
+
+def _copy_project(course: Course, homework: str, project: Path) -> None:
+    """The course project as Gradescope installs it, with ``homework``'s secrets only."""
+    project.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(course.root / name, project / name)
+    for package in ("exercises", "solutions"):
+        (project / package).mkdir()
+        for name in ("__init__.py", f"{homework}.py"):
+            if (course.root / package / name).is_file():
+                shutil.copy2(course.root / package / name, project / package / name)
+    package = project / "grader"
+    shutil.copytree(PACKAGE_DIR, package, ignore=shutil.ignore_patterns("suites", *_SKIP_NAMES))
+    suites = package / "suites"
+    suites.mkdir()
+    for item in course.suites_dir.iterdir():  # shared files beside the suites, if any
+        ignored = _SKIP(str(course.suites_dir), [item.name])
+        if item.is_file() and item.name not in ignored:
+            shutil.copy2(item, suites / item.name)
+    shutil.copytree(course.suite_dir(homework), suites / homework, ignore=_SKIP)
+    shutil.copy2(course.table or PACKAGE_DIR / "course.toml", package / "course.toml")
 
 
 def _add(archive: zipfile.ZipFile, name: str, data: bytes, mode: int) -> None:
@@ -139,8 +222,8 @@ def _values(course: Course, homework: str | None) -> dict[str, str]:
             known = ", ".join(h.id for h in course.homeworks)
             raise TemplateError(f"give --homework: one of {known}")
         homework = course.homeworks[0].id
-    course.homework(homework)  # an unknown one: a CourseError that says which exist
-    return {"HOMEWORK": homework, "TORCH": torch_version()}
+    points = course.homework(homework).points  # an unknown one: a CourseError saying which exist
+    return {"HOMEWORK": homework, "POINTS": f"{points:g}", "TORCH": torch_version()}
 
 
 def torch_version() -> str:

@@ -2,7 +2,8 @@
 
 The bundle is what students get, and installs with ``pip install ./bundle``::
 
-    pyproject.toml, README.md     from grader/templates/release/ (filled in)
+    pyproject.toml, README.md     from grader/templates/release/ (filled in): set-up on
+                                  Linux, macOS, Windows and Colab, what to submit
     exercises/<hw>.py             the stubs
     notebooks/<hw>.ipynb          the student notebooks, generated from their sources
     grader/                       the grader package without its hidden suites, plus
@@ -177,6 +178,11 @@ def _project_files(
         "__TORCH__": torch_version(),
         "__DIRNAME__": outdir.name,
         "__HOMEWORKS__": ", ".join(f"`{h.id}` ({h.title}, {h.points:g} points)" for h in chosen),
+        "__FIRST__": chosen[0].id,
+        "__SECTION__": chosen[0].sections[0].id,
+        "__SUBMIT__": "\n".join(
+            f"- `{h.id}`: `{_submitted(outdir, h).relative_to(outdir).as_posix()}`" for h in chosen
+        ),
     }
     # The template is not named pyproject.toml: tools would take it for this project's own.
     for name, template in (("pyproject.toml", "pyproject.toml.in"), ("README.md", "README.md")):
@@ -184,6 +190,12 @@ def _project_files(
         for key, value in values.items():
             text = text.replace(key, value)
         _write(outdir / name, text, result)
+
+
+def _submitted(outdir: Path, homework: Homework) -> Path:
+    """The file a student hands in: the notebook, or the module where there is none."""
+    notebook = outdir / "notebooks" / f"{homework.id}.ipynb"
+    return notebook if notebook.is_file() else outdir / "exercises" / f"{homework.id}.py"
 
 
 def _write(path: Path, text: str, result: ReleaseResult) -> None:

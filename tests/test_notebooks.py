@@ -9,8 +9,10 @@ import nbformat
 import pytest
 
 from grader import notebooks
+from grader.course import load_course
 
-HOMEWORKS = ["hw1_basics", "sem4_regularization"]
+# Every shipped assignment of the course table has a notebook.
+HOMEWORKS = [a.id for a in load_course().homeworks]
 
 
 @pytest.mark.parametrize("homework", HOMEWORKS)

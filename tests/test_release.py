@@ -4,6 +4,7 @@ import ast
 import glob
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -173,6 +174,64 @@ def test_leak_scan_finds_solution_bodies_and_hidden_test_names(tmp_path, course)
     assert any(leak.where == "whole file" for leak in scan(bundle, secrets))
 
 
+def _fenced(markdown: str, language: str) -> list[str]:
+    """The code blocks of ``markdown`` fenced as ``language`` (indented ones included)."""
+    pattern = rf"^( *)```{language}\n(.*?)^\1```$"
+    return [
+        textwrap.dedent(match.group(2))
+        for match in re.finditer(pattern, markdown, re.MULTILINE | re.DOTALL)
+    ]
+
+
+def _section(markdown: str, title: str) -> str:
+    return markdown.split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_bundle_readme_walks_a_student_through_setup_check_and_submission(tmp_path, course):
+    bundle = tmp_path / "student"
+    assert build_release(bundle, course=course).leaks == []
+    readme = (bundle / "README.md").read_text(encoding="utf-8")
+    assert not re.search(r"__[A-Z]+__", readme) and "../shared" not in readme
+    first = course.homeworks[0].id
+
+    # Where to run: this folder. Then per platform: make the venv, activate it, CPU torch, bundle.
+    setup = _section(readme, "Set up (once)")
+    assert "in this folder" in setup and f"cd path/to/{bundle.name}" in setup
+    for language, activate in (
+        ("sh", "source .venv/bin/activate"),
+        ("powershell", r".venv\Scripts\Activate.ps1"),
+    ):
+        lines = _fenced(setup, language)[0].splitlines()
+        assert lines[0].endswith("-m venv .venv") and lines[1] == activate, lines
+        assert lines[2].startswith("pip install torch==") and lines[2].endswith(
+            "--index-url https://download.pytorch.org/whl/cpu"
+        )  # a CPU build: a plain `pip install torch` on Linux pulls CUDA
+        assert lines[3] == 'pip install ".[notebooks]"'
+    for script in _fenced(readme, "sh"):
+        assert subprocess.run(["bash", "-n"], input=script, text=True).returncode == 0, script
+    assert f"grader grade notebooks/{first}.ipynb" in _fenced(readme, "sh")[-1]
+    assert f'check("{course.homeworks[0].sections[0].id}")' in readme  # one section at a time
+
+    # Exactly which file to submit, per assignment; every bundle path the README names exists.
+    submit = _section(readme, "What to submit")
+    for homework in course.homeworks:
+        assert f"- `{homework.id}`: `notebooks/{homework.id}.ipynb`" in submit
+    named = re.findall(r"(?:notebooks|exercises)[/\\][\w.]+\.(?:ipynb|py)", readme)
+    assert named and all((bundle / name.replace("\\", "/")).is_file() for name in named), named
+
+    # Windows: WSL, or native with the self-check in-process and said so, and `grader grade`.
+    windows = _section(readme, "Windows")
+    assert "WSL" in windows and "wsl --install" in windows
+    assert _fenced(windows, "powershell") == [f"grader grade notebooks\\{first}.ipynb --public\n"]
+    assert "**The self-check on native Windows runs your code in-process.**" in windows
+
+    # Colab: the bundle installed with pip in the notebook's first cell.
+    colab = _section(readme, "Google Colab")
+    assert "**first cell**" in colab
+    cell = _fenced(colab, "")[0]
+    assert f"pip install -q ./{bundle.name}" in cell and cell.startswith("!")
+
+
 def _local_cpu_torch_wheel() -> str | None:
     """A CPU torch wheel on this machine's disk (pip's find-links): never a CUDA download."""
     version = __import__("torch").__version__.split("+")[0]
@@ -240,6 +299,14 @@ def test_bundle_installs_on_a_fresh_venv_self_checks_and_leaks_nothing(tmp_path)
         [str(python), "-m", "grader", "grade", "hw1_basics.py", "--public"], cwd=work, **quiet
     )
     assert done.returncode == 0, done.stdout + done.stderr  # every public test passes
+    assert "public tests only" in done.stdout and "hw1_basics" in done.stdout
+    # The README's check of the saved notebook, run where it says: in the bundle's folder.
+    readme = (bundle / "README.md").read_text(encoding="utf-8")
+    check = _fenced(readme, "sh")[-1].strip()
+    assert check == "grader grade notebooks/hw1_basics.ipynb", check
+    grader = venv / "bin" / "grader"
+    done = subprocess.run([str(grader), *shlex.split(check)[1:]], cwd=bundle, **quiet)
+    assert done.returncode == 1, done.stdout + done.stderr  # the stubs fail their public tests
     assert "public tests only" in done.stdout and "hw1_basics" in done.stdout
 
     # A solution body slipped into the bundle afterwards: the scan fails loudly.

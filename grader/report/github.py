@@ -19,6 +19,9 @@ the reporter shows as no line.
 
 ``grader grade --format github`` also appends ``result=<base64>`` to ``$GITHUB_OUTPUT`` and
 the Markdown summary to ``$GITHUB_STEP_SUMMARY`` when the job defines them (:func:`publish`).
+When nothing was graded (exit 2) there is no report; the workflow then publishes
+:func:`not_graded_result` instead (:mod:`grader.report.not_graded`): the reporter always gets a
+result, and Classroom a ``Points 0/<max>`` with the reason.
 """
 
 import base64
@@ -68,9 +71,32 @@ def render(report: GradeReport) -> str:
     return json.dumps(to_result(report), indent=2, ensure_ascii=False) + "\n"
 
 
+def not_graded_result(reason: str, max_score: float) -> dict:
+    """A runner result for a submission that was not graded: one errored test, 0 points.
+
+    ``max_score`` must be the assignment's points: the reporter posts nothing to Classroom
+    when it is 0, and the student would see no score at all.
+    """
+    message = feedback.shorten(feedback.clean(reason), MAX_MESSAGE_CHARS)
+    test = {
+        "name": "submission could not be graded",
+        "status": "error",
+        "message": message,
+        "line_no": 0,
+        "execution_time": "0ms",
+        "score": 0,
+    }
+    return {"version": RESULT_VERSION, "status": "error", "max_score": max_score, "tests": [test]}
+
+
 def encode(report: GradeReport) -> str:
     """The value of the step output ``result``: base64 of the compact JSON."""
-    compact = json.dumps(to_result(report), separators=(",", ":"), ensure_ascii=False)
+    return encode_result(to_result(report))
+
+
+def encode_result(result: dict) -> str:
+    """A runner result as the step output ``result`` carries it: base64 of compact JSON."""
+    compact = json.dumps(result, separators=(",", ":"), ensure_ascii=False)
     return base64.b64encode(compact.encode("utf-8")).decode("ascii")
 
 
@@ -128,15 +154,25 @@ def publish(report: GradeReport, environ: Mapping[str, str]) -> list[Path]:
 
     Returns the files written (none outside GitHub Actions).
     """
+    return _publish(encode(report), summary(report), environ)
+
+
+def publish_not_graded(reason: str, max_score: float, environ: Mapping[str, str]) -> list[Path]:
+    """:func:`publish` for a submission that was not graded: a zero score and the reason."""
+    text = f"### Not graded — 0 / {max_score:g}\n\n{_fenced(feedback.clean(reason))}"
+    return _publish(encode_result(not_graded_result(reason, max_score)), text, environ)
+
+
+def _publish(result: str, step_summary: str, environ: Mapping[str, str]) -> list[Path]:
     written = []
     output = environ.get("GITHUB_OUTPUT")
     if output:
         with open(output, "a", encoding="utf-8") as f:
-            f.write(f"result={encode(report)}\n")
+            f.write(f"result={result}\n")
         written.append(Path(output))
-    step_summary = environ.get("GITHUB_STEP_SUMMARY")
-    if step_summary:
-        with open(step_summary, "a", encoding="utf-8") as f:
-            f.write(summary(report))
-        written.append(Path(step_summary))
+    summary_file = environ.get("GITHUB_STEP_SUMMARY")
+    if summary_file:
+        with open(summary_file, "a", encoding="utf-8") as f:
+            f.write(step_summary)
+        written.append(Path(summary_file))
     return written
