@@ -11,6 +11,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import torch
 
 
@@ -156,3 +157,30 @@ def losses(value: Any, epochs: int, what: str) -> list[float]:
         if not math.isfinite(loss):
             raise AssertionError(f"{what} returned a non-finite loss at epoch {i}")
     return value
+
+
+def array(
+    value: Any,
+    *,
+    what: str,
+    shape: Sequence[int | None] | None = None,
+    dtype: Any = None,
+) -> torch.Tensor:
+    """Assert ``value`` is a NumPy array (of real numbers, the shape and dtype given).
+
+    For NumPy-only exercises: a torch tensor, a list or a number is refused. Returns the array
+    as a float64 tensor (a copy), ready for :func:`close`.
+    """
+    if isinstance(value, torch.Tensor):
+        raise AssertionError(
+            f"{what} should return a NumPy array (np.ndarray), got a torch tensor: "
+            "this exercise is NumPy only"
+        )
+    if not isinstance(value, np.ndarray):
+        raise AssertionError(f"{what} should return a NumPy array (np.ndarray), got {kind(value)}")
+    if value.dtype.kind not in "biuf":
+        raise AssertionError(f"{what} should hold real numbers, got dtype {value.dtype}")
+    if dtype is not None and value.dtype != np.dtype(dtype):
+        raise AssertionError(f"{what} should have dtype {np.dtype(dtype)}, got {value.dtype}")
+    result = torch.from_numpy(value.astype(np.float64))
+    return tensor(result, what=what, shape=shape, dtype=None)

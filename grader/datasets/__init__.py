@@ -1,0 +1,1 @@
+"""Data sets that notebooks, hidden tests and benchmarks share: generated, deterministic."""
