@@ -22,10 +22,12 @@ import torch
 from grader.course import load_course
 from grader.grading import grade
 from grader.remote import StudentProxy
-from grader.sandbox import ModuleSpec, Sandbox, hidden_paths
+from grader.sandbox.lifecycle import Sandbox
+from grader.sandbox.policy import hidden_paths
+from grader.specs import ModuleSpec
 from grader.submission import load_submission
 
-COLD = "import torch, grader.worker as w; w._warm_up()"
+COLD = "import torch, grader.worker.processes as w; w.warm_up()"
 
 
 def cold_start(repeat: int) -> list[float]:

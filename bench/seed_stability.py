@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from conftest import replace_chunks  # noqa: E402
+from helpers import replace_chunks  # noqa: E402
 from test_corpus import expectation  # noqa: E402
 
 from grader.course import load_course  # noqa: E402

@@ -226,7 +226,9 @@ def _extras(args: argparse.Namespace, course: Course):
 
 def _prestart_sandbox(course: Course, method: str) -> None:
     """Start the sandbox before importing torch here: both warm-ups then share the cores."""
-    from grader.sandbox import SandboxError, hidden_paths, prestart
+    from grader.sandbox.lifecycle import prestart
+    from grader.sandbox.policy import hidden_paths
+    from grader.specs import SandboxError
 
     try:
         prestart(method, hidden_paths(course.suites_dir, course.root))

@@ -26,14 +26,10 @@ from grader.course import Course, Homework, SuiteError, load_course
 from grader.plugin import GraderPlugin
 from grader.results import GradeReport, HomeworkResult, SectionResult
 from grader.rules import check_rules
-from grader.sandbox import (
-    InProcessSandbox,
-    LoadResult,
-    ModuleSpec,
-    Sandbox,
-    SandboxError,
-    hidden_paths,
-)
+from grader.sandbox.inprocess import InProcessSandbox
+from grader.sandbox.lifecycle import Sandbox
+from grader.sandbox.policy import hidden_paths
+from grader.specs import LoadResult, ModuleSpec, SandboxError
 from grader.submission import LoadedModule, Submission, SubmissionError, load_submission
 from grader.version import grader_version
 

@@ -17,9 +17,9 @@ import pytest
 
 from grader import events
 from grader.course import Homework, Limits
-from grader.remote import ExerciseUnavailable, StudentError, StudentProxy, WorkerFailure
+from grader.remote import ExerciseUnavailable, StudentError, StudentProxy
 from grader.results import TestResult
-from grader.sandbox import SandboxError
+from grader.specs import SandboxError, WorkerFailure
 
 MARKERS = {
     "points(n)": "points the test is worth (required)",

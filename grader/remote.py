@@ -10,7 +10,7 @@ from typing import Any
 
 from grader.framing import ProtocolError
 from grader.protocol import Decoder, Encoder, check_handle
-from grader.sandbox import Worker
+from grader.specs import Channel, WorkerFailure
 
 
 class StudentError(Exception):
@@ -46,10 +46,6 @@ class StudentError(Exception):
         return f"{text}\n{self.traceback.rstrip()}" if self.traceback.strip() else text
 
 
-class WorkerFailure(Exception):
-    """The worker died, hung, exceeded a limit or broke the protocol; the message says which."""
-
-
 class ExerciseUnavailable(Exception):
     """The test touched an exercise that could not be graded (missing, broken, forbidden API)."""
 
@@ -63,7 +59,7 @@ class Handle:
 
     __slots__ = ("_id", "_label", "_mro", "_type", "_worker")
 
-    def __init__(self, worker: Worker, info: dict, label: str):
+    def __init__(self, worker: Channel, info: dict, label: str):
         object.__setattr__(self, "_worker", worker)
         object.__setattr__(self, "_id", info["id"])
         object.__setattr__(self, "_type", info["type"])
@@ -125,7 +121,7 @@ class RemoteModule(Handle):
 
     __slots__ = ("_problems",)
 
-    def __init__(self, worker: Worker, info: dict, label: str, problems: dict[str, str]):
+    def __init__(self, worker: Channel, info: dict, label: str, problems: dict[str, str]):
         super().__init__(worker, info, label)
         object.__setattr__(self, "_problems", problems)
 
@@ -143,7 +139,7 @@ class StudentProxy:
     ``student.import_module(name)`` any other module there.
     """
 
-    def __init__(self, worker: Worker, homeworks: set[str], problems: dict[str, dict[str, str]]):
+    def __init__(self, worker: Channel, homeworks: set[str], problems: dict[str, dict[str, str]]):
         self._worker = worker
         self._homeworks = homeworks
         self._problems = problems
@@ -182,7 +178,7 @@ def type_mro(value: Any) -> tuple[str, ...]:
 
 
 def _request(
-    worker: Worker, header: dict, label: str, raw_handle: bool = False, **values: Any
+    worker: Channel, header: dict, label: str, raw_handle: bool = False, **values: Any
 ) -> Any:
     """One round trip: encode ``values`` into ``header``, decode the answer or raise."""
     encoder = Encoder(lambda v: _send_handle(v, worker))
@@ -205,7 +201,7 @@ def _request(
         raise WorkerFailure(f"the worker sent malformed data: {exc}") from exc
 
 
-def _send_handle(value: Any, worker: Worker) -> dict:
+def _send_handle(value: Any, worker: Channel) -> dict:
     if isinstance(value, Handle) and value._worker is worker:
         return {"t": "handle", "id": value._id}
     raise TypeError(

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from grader.course import Homework
-from grader.sandbox import CellSpec
+from grader.specs import CellSpec
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from grader.cells import (
 )
 from grader.course import Course, CourseError, Homework
 from grader.errors import GraderError
-from grader.sandbox import CellSpec
+from grader.specs import CellSpec
 
 MAX_FILE_BYTES = 20 << 20
 MAX_ZIP_BYTES = 200 << 20

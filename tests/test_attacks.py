@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, gone, need_bwrap
+from helpers import ROOT, gone, need_bwrap
 
 from grader.grading import grade
 from grader.report.table import render

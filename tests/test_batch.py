@@ -9,7 +9,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import ROOT, notebook_from_module, replace_chunks, solution_text, write_notebook
+from helpers import ROOT, notebook_from_module, replace_chunks, solution_text, write_notebook
 from minicourse import HIDDEN_LINES, chunk, make_course
 
 from grader.batch import discover, student_id

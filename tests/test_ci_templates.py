@@ -15,7 +15,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-from conftest import notebook_from_module, solution_text, write_notebook
+from helpers import notebook_from_module, solution_text, write_notebook
 from minicourse import make_course
 from test_reports import GITHUB_SCHEMA, GRADESCOPE_SCHEMA, sample_report
 

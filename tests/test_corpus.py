@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import need_bwrap, replace_chunks, solution_text
+from helpers import need_bwrap, replace_chunks, solution_text
 
 from grader.course import load_course
 from grader.grading import grade

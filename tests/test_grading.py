@@ -1,7 +1,7 @@
 """hw1 end to end through the trusted grader: solutions, stubs, notebooks, broken submissions."""
 
 import pytest
-from conftest import ROOT, notebook_from_module, replace_chunks, solution_text, write_notebook
+from helpers import ROOT, notebook_from_module, replace_chunks, solution_text, write_notebook
 
 from grader import notebooks
 from grader.grading import grade

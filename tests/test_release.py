@@ -14,7 +14,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import ROOT, solution_text
+from helpers import ROOT, solution_text
 
 from grader.cli import main
 from grader.course import load_course

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import ROOT
+from helpers import ROOT
 
 from grader.cli import main
 from grader.gradebook import final_mark

@@ -3,7 +3,7 @@
 import pytest
 
 from grader.rules import check_rules
-from grader.sandbox import CellSpec
+from grader.specs import CellSpec
 
 IMPORTS = "import torch\nfrom torch import nn\nimport torch.nn.functional as F\n"
 

@@ -5,11 +5,13 @@ import time
 
 import pytest
 import torch
-from conftest import gone, processes_of, require_bwrap
+from helpers import gone, processes_of, require_bwrap
 
 from grader.course import Limits
-from grader.remote import StudentError, StudentProxy, WorkerFailure
-from grader.sandbox import CellSpec, ModuleSpec, Sandbox, bwrap_available
+from grader.remote import StudentError, StudentProxy
+from grader.sandbox.lifecycle import Sandbox
+from grader.sandbox.policy import bwrap_available
+from grader.specs import CellSpec, ModuleSpec, WorkerFailure
 
 LIMITS = Limits(test_timeout_s=20, import_timeout_s=5, cpu_s=20, memory_mib=3072, output_kib=4)
 HIDDEN = os.path.dirname(os.path.abspath(__file__))  # tests/ stands in for a secret folder

@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT, solution_text
+from helpers import ROOT, solution_text
 
 from grader.grading import grade
 from grader.report.table import render

@@ -4,7 +4,7 @@ import zipfile
 
 import nbformat
 import pytest
-from conftest import notebook_from_module, replace_chunks, solution_text, write_notebook
+from helpers import notebook_from_module, replace_chunks, solution_text, write_notebook
 
 from grader.submission import SubmissionError, load_submission
 

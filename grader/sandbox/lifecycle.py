@@ -1,24 +1,14 @@
-"""Where student code runs: a sandboxed zygote, a template per submission, a worker per test.
+"""The sandbox's processes over their lives: a zygote, a template per submission, a worker per test.
 
-The grader (trusted) starts one **zygote** per process (``python -m grader.worker``):
-
-- under ``bubblewrap`` (``bwrap``) when available: own pid, network, IPC and UTS namespaces,
-  a read-only view of just the system, Python and the ``grader`` package with the hidden
-  suites and the solutions masked, a private ``/tmp``, ``--die-with-parent``;
-- as a plain child process otherwise (``process``): the same limits, its own session, a new
-  network namespace where the kernel allows one.
-
-The zygote imports torch once and never runs student code. For each submission it forks a
-**template** that, when the grader runs as root, becomes an unprivileged uid of its own (a
-process can signal, trace or count against the process limit only of its own uid, so
-submissions graded side by side stay apart), executes the submission's cells once, and forks
-a fresh **worker** per test (milliseconds). When the submission is done the zygote kills
-everything of that uid and removes its folder. A template that hangs, crashes or stops
-answering is replaced by a new one.
+Trusted side. The grader starts one **zygote** per process, as :mod:`grader.sandbox.policy`
+says. The zygote imports torch once and never runs student code. For each submission it forks
+a **template** that executes the submission's cells once and forks a fresh **worker** per test
+(milliseconds). When the submission is done the zygote kills everything of that uid and
+removes its folder. A template that hangs, crashes or stops answering is replaced by a new one.
+Everything this module reads from those processes goes through :mod:`grader.control`'s checks.
 """
 
 import atexit
-import json
 import os
 import random
 import select
@@ -26,110 +16,36 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
-import sysconfig
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
-from functools import cache
-from importlib.util import find_spec
+from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
-from grader.course import PACKAGE_DIR, Limits
-from grader.errors import GraderError
+from grader import control
+from grader.control import ControlError, Op
+from grader.course import Limits
 from grader.framing import PeerClosed, ProtocolError, Timeout, recv_message, send_message
+from grader.sandbox.policy import (
+    SANDBOX_UIDS,
+    resolve_method,
+    zygote_command,
+    zygote_environment,
+)
+from grader.specs import (
+    Isolation,
+    LoadResult,
+    ModuleSpec,
+    SandboxError,
+    SandboxTimeout,
+    WorkerFailure,
+)
 
-SANDBOX_UIDS = range(200_000, 300_000)  # unprivileged, no passwd entry, one per sandbox
 START_TIMEOUT_S = 120.0  # python + torch import + warm-up on a slow, busy machine
 CONTROL_TIMEOUT_S = 15.0  # one spawn or kill round trip with the template
 MAX_RESTARTS = 3  # template replacements in a row, with no working worker in between
-
-
-class SandboxError(GraderError, RuntimeError):
-    """The worker template could not be started or kept alive."""
-
-
-class SandboxTimeout(SandboxError):
-    """A sandbox process did not answer in time (it may still be running)."""
-
-
-@dataclass
-class Isolation:
-    """How the submission's code was isolated: printed in every report."""
-
-    method: str  # "bubblewrap", "process" or "none"
-    network: str = "shared"
-    user: str = ""
-    hidden: list[str] = field(default_factory=list)
-    limits: dict = field(default_factory=dict)
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
-@dataclass
-class CellSpec:
-    """One cell to execute in the template: its key (exercise name or ``imports``)."""
-
-    key: str
-    source: str
-    filename: str
-    line: int = 1
-
-
-@dataclass
-class ModuleSpec:
-    """One homework module to build in the template from its cells."""
-
-    name: str
-    cells: list[CellSpec]
-    expect: list[str]
-
-
-@dataclass
-class LoadResult:
-    """What happened while the template executed the cells, per module."""
-
-    errors: dict[str, dict[str, dict]]  # module -> cell key -> {type, message, traceback}
-    missing: dict[str, list[str]]  # module -> names the cells did not define
-    output: str = ""  # what the cells printed (capped)
-
-
-@cache
-def bwrap_available() -> str | None:
-    """Path of a working ``bwrap``, or ``None`` (missing, or not allowed on this kernel)."""
-    path = shutil.which("bwrap")
-    if not path:
-        return None
-    probe = [
-        path,
-        "--ro-bind",
-        "/",
-        "/",
-        "--unshare-pid",
-        "--unshare-net",
-        "--dev",
-        "/dev",
-        "--proc",
-        "/proc",
-        "true",
-    ]
-    try:
-        ok = subprocess.run(probe, capture_output=True, timeout=20).returncode == 0
-    except (OSError, subprocess.SubprocessError):
-        ok = False
-    return path if ok else None
-
-
-def hidden_paths(course_suites: Path, course_root: Path) -> list[Path]:
-    """What a worker must never see: the hidden suites and the reference solutions."""
-    paths = [course_suites, course_root / "solutions"]
-    spec = find_spec("solutions")
-    if spec and spec.submodule_search_locations:
-        paths += [Path(p) for p in spec.submodule_search_locations]
-    return sorted({p.resolve() for p in paths if p.exists()})
 
 
 class OutputReader:
@@ -158,7 +74,10 @@ class OutputReader:
 
 
 class Worker:
-    """The trusted end of one forked worker: request/response with a deadline."""
+    """The trusted end of one forked worker: request/response with a deadline.
+
+    Implements :class:`grader.specs.Channel`.
+    """
 
     def __init__(self, sandbox: "Sandbox", sock: socket.socket, pid: int, output: OutputReader):
         self.sandbox = sandbox
@@ -181,8 +100,6 @@ class Worker:
             WorkerFailure: the worker died, broke the protocol or ran out of time; it is dead
                 afterwards and the message says why.
         """
-        from grader.remote import WorkerFailure
-
         if self.status is not None:
             raise WorkerFailure(f"the worker is no longer running ({self.status})")
         try:
@@ -230,26 +147,26 @@ class Zygote:
         os.chmod(self.workdir, 0o1777)  # templates of other uids make their folders here
         ours, theirs = socket.socketpair()
         self.proc = subprocess.Popen(
-            self._command(theirs.fileno()),
+            zygote_command(method, hide, self.workdir, theirs.fileno()),
             pass_fds=[theirs.fileno()],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            env=self._environment(),
+            env=zygote_environment(method, self.workdir),
             cwd=self.workdir,
         )
         theirs.close()
         self.ctrl = ours
         self.output = OutputReader(os.dup(self.proc.stdout.fileno()), 64 * 1024)
         self.proc.stdout.close()
-        self.info: dict | None = None
+        self.info: control.ZygoteInfo | None = None
 
-    def ready(self) -> dict:
+    def ready(self) -> control.ZygoteInfo:
         """Wait until the zygote has imported torch; its description (network isolation)."""
         if self.info is None:
             try:
-                self.info = self._recv(START_TIMEOUT_S)
+                self.info = self._ask(START_TIMEOUT_S, control.read_zygote_ready)
             except SandboxError as exc:
                 self.close()
                 raise SandboxError(
@@ -263,15 +180,15 @@ class Zygote:
 
     def new_template(
         self, uid: int | None, limits: Limits
-    ) -> tuple[int, socket.socket, "OutputReader"]:
+    ) -> tuple[int, socket.socket, OutputReader]:
         """Fork a template; returns its pid, its control socket and its output."""
         ours, theirs = socket.socketpair()
         read_end, write_end = os.pipe()
         try:
-            send_message(self.ctrl, {"op": "template", "uid": uid, "limits": asdict(limits)})
+            send_message(self.ctrl, control.template_request(uid, limits))
             socket.send_fds(self.ctrl, [b"T"], [theirs.fileno(), write_end])
-            pid = self._recv(CONTROL_TIMEOUT_S)["pid"]
-        except (OSError, KeyError) as exc:
+            pid = self._ask(CONTROL_TIMEOUT_S, control.read_pid)
+        except OSError as exc:
             ours.close()
             os.close(read_end)
             raise SandboxError(f"the sandbox is gone: {exc}") from exc
@@ -287,116 +204,29 @@ class Zygote:
     def reap(self, pid: int) -> None:
         """Remove a template and everything of its uid; a zygote that fails is closed."""
         try:
-            send_message(self.ctrl, {"op": "reap", "pid": pid})
-            self._recv(CONTROL_TIMEOUT_S)
+            send_message(self.ctrl, control.pid_request(Op.REAP, pid))
+            self._ask(CONTROL_TIMEOUT_S, control.read_status)
         except (OSError, SandboxError):
             self.close()
 
     def state(self, pid: int) -> str:
         """A template's process state (``R``, ``S``, ``T`` stopped, ``Z``...) or ``gone``."""
         try:
-            send_message(self.ctrl, {"op": "state", "pid": pid})
-            return str(self._recv(CONTROL_TIMEOUT_S).get("state", "gone"))
+            send_message(self.ctrl, control.pid_request(Op.STATE, pid))
+            return self._ask(CONTROL_TIMEOUT_S, control.read_state)
         except (OSError, SandboxError):
             return "gone"
 
-    def _recv(self, timeout: float) -> dict:
-        return _answer(self.ctrl, timeout, "the sandbox", lambda: f" ({_exit_status(self.proc)})")
+    def _ask(self, timeout: float, read: Callable[[dict], Any]) -> Any:
+        return _answer(
+            self.ctrl, timeout, "the sandbox", read, lambda: f" ({_exit_status(self.proc)})"
+        )
 
     def close(self) -> None:
         """Kill the zygote and everything under it; remove its folder."""
         _kill_group(self.proc)
         self.ctrl.close()
         shutil.rmtree(self.workdir, ignore_errors=True)
-
-    def _command(self, fd: int) -> list[str]:
-        worker = [sys.executable, "-s", "-B", "-m", "grader.worker", "--ctrl-fd", str(fd)]
-        if self.method == "process":
-            return [*worker, "--workdir", self.workdir, "--unshare-net"]
-        return [*self._bwrap_prefix(), *worker, "--workdir", "/tmp"]
-
-    def _bwrap_prefix(self) -> list[str]:
-        """bubblewrap: a fresh root with read-only system, Python and grader; secrets masked."""
-        args = [
-            bwrap_available(),
-            "--die-with-parent",
-            "--new-session",
-            "--unshare-pid",
-            "--unshare-net",
-            "--unshare-ipc",
-            "--unshare-uts",
-            "--unshare-cgroup-try",
-            "--cap-drop",
-            "ALL",
-        ]
-        if os.geteuid() == 0:  # templates drop to their own uid, and then have no capability
-            args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
-        for top in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc"):
-            if os.path.islink(top):
-                args += ["--symlink", os.readlink(top), top]
-            elif os.path.isdir(top):
-                args += ["--ro-bind", top, top]
-        # The private /tmp first: a Python installed under /tmp (a venv made there) is then
-        # bound on top of it instead of being hidden by it.
-        args += ["--perms", "1777", "--tmpfs", "/tmp"]
-        made = {"/", "/tmp"}
-        for path in self._readable_paths():
-            for parent in reversed(path.parents):
-                if str(parent) not in made:
-                    made.add(str(parent))
-                    args += ["--perms", "0755", "--dir", str(parent)]
-            args += ["--ro-bind", str(path), str(path)]
-        args += ["--proc", "/proc", "--dev", "/dev"]
-        for secret in self.hide:
-            args += ["--perms", "0000", "--tmpfs", str(secret)]
-        return [*args, "--chdir", "/tmp", "--"]
-
-    def _readable_paths(self) -> list[Path]:
-        """Python, its packages and the grader package; never a folder holding a secret."""
-        wanted = {
-            Path(sys.prefix),
-            Path(sys.base_prefix),
-            Path(sys.exec_prefix),
-            Path(os.path.realpath(sys.executable)).parent,
-            PACKAGE_DIR,
-        }
-        wanted |= {Path(p) for p in sys.path if p and os.path.isdir(p)}
-        # An installation folder (a venv, site-packages) may hold the secrets when the grader
-        # is pip-installed rather than run from its repository; it holds nothing else secret,
-        # and the secrets inside it are masked after the binds, so it is bound all the same.
-        installed = _installation_dirs()
-        keep = set()
-        for path in (p.resolve() for p in wanted):
-            holds_secret = (
-                any(s == path or (path in s.parents and path not in installed) for s in self.hide)
-                and path != PACKAGE_DIR
-            )
-            under_system = path.parts[1:2] and "/" + path.parts[1] in ("/usr", "/etc")
-            # The worker's own private /tmp must stay writable: never bind /tmp itself.
-            private = path in (Path("/"), Path("/tmp"))
-            if not holds_secret and not under_system and not private:
-                keep.add(path)
-        # A folder inside another kept folder is bound with it.
-        return sorted(p for p in keep if not any(q in p.parents for q in keep))
-
-    def _environment(self) -> dict[str, str]:
-        home = "/tmp" if self.method == "bubblewrap" else self.workdir
-        return {
-            "PATH": "/usr/bin:/bin",
-            "HOME": home,
-            "TMPDIR": home,
-            "LANG": "C.UTF-8",
-            "PYTHONPATH": str(PACKAGE_DIR.parent),
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "PYTHONHASHSEED": "0",
-            "OMP_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1",
-            "MPLBACKEND": "Agg",
-            "JOBLIB_MULTIPROCESSING": "0",
-            # Sandbox uids have no passwd entry; getpass.getuser() (torch's caches) reads these.
-            "USER": "student",
-            "LOGNAME": "student",
-        }
 
 
 _ZYGOTES: dict[tuple, Zygote] = {}
@@ -416,7 +246,7 @@ def prestart(method: str, hide: Iterable[Path]) -> None:
 
     :class:`Sandbox` then finds it running (same method and hidden paths).
     """
-    zygote_for(Sandbox.resolve_method(method), [Path(p) for p in hide])
+    zygote_for(resolve_method(method), [Path(p) for p in hide])
 
 
 @atexit.register
@@ -435,7 +265,7 @@ class Sandbox:
     def __init__(self, *, limits: Limits, hide: Iterable[Path] = (), method: str = "auto"):
         self.limits = limits
         self.hide = [Path(p) for p in hide]
-        self.method = self.resolve_method(method)
+        self.method = resolve_method(method)
         self.isolation = Isolation(
             self.method,
             limits=asdict(limits),
@@ -448,19 +278,6 @@ class Sandbox:
         self.uid: int | None = None
         self.modules: list[ModuleSpec] = []
         self.restarts = 0
-
-    @staticmethod
-    def resolve_method(method: str) -> str:
-        """``auto`` -> ``bubblewrap`` where it works, else ``process``; others are checked."""
-        if not hasattr(os, "fork"):
-            raise SandboxError("grading needs a Unix system (Linux or macOS; on Windows, WSL)")
-        if method == "auto":
-            return "bubblewrap" if bwrap_available() else "process"
-        if method == "bubblewrap" and not bwrap_available():
-            raise SandboxError("bubblewrap (bwrap) is not installed or not usable here")
-        if method not in ("bubblewrap", "process"):
-            raise SandboxError(f"unknown sandbox method {method!r}")
-        return method
 
     def __enter__(self) -> "Sandbox":
         return self
@@ -484,10 +301,10 @@ class Sandbox:
         # Root runs each submission as a fresh unprivileged uid; anyone else stays themselves.
         self.uid = random.choice(SANDBOX_UIDS) if os.geteuid() == 0 else None
         self.pid, self.ctrl, self.output = self.zygote.new_template(self.uid, self.limits)
-        ready = self._recv(START_TIMEOUT_S)
+        uid = self._ask(START_TIMEOUT_S, control.read_template_ready)
         own = "unprivileged, of its own" if self.uid is not None else "the grader's"
-        self.isolation.network = info["network"]
-        self.isolation.user = f"uid {ready['uid']} ({own})"
+        self.isolation.network = info.network
+        self.isolation.user = f"uid {uid} ({own})"
 
     def _send(self, header: dict) -> None:
         try:
@@ -495,8 +312,8 @@ class Sandbox:
         except OSError as exc:
             raise SandboxError(f"the worker template is gone: {exc}") from exc
 
-    def _recv(self, timeout: float) -> dict:
-        return _answer(self.ctrl, timeout, "the worker template")
+    def _ask(self, timeout: float, read: Callable[[dict], Any]) -> Any:
+        return _answer(self.ctrl, timeout, "the worker template", read)
 
     def close(self) -> None:
         """Kill the template, its workers and whatever they started; remove their folder."""
@@ -536,41 +353,38 @@ class Sandbox:
             culprit, outcome = self._load_attempt(todo, on_cell)
             if culprit is None:
                 self.modules = todo
-                result = LoadResult(outcome["errors"], outcome["missing"], self.output.text(0))
+                outcome.output = self.output.text(0)
                 for (module, key), reason in blamed.items():
-                    result.errors.setdefault(module, {})[key] = {
+                    outcome.errors.setdefault(module, {})[key] = {
                         "type": "WorkerFailure",
                         "message": reason,
                         "traceback": "",
                     }
-                return result
+                return outcome
             blamed[culprit] = outcome
             self.close()
 
-    def _load_attempt(self, modules: list[ModuleSpec], on_cell) -> tuple[tuple | None, object]:
-        """One try: ``(None, report)`` on success, ``((module, key), reason)`` on a bad cell."""
-        payload = [
-            {"name": m.name, "expect": m.expect, "cells": [asdict(c) for c in m.cells]}
-            for m in modules
-        ]
-        self._send({"op": "load", "modules": payload})
+    def _load_attempt(
+        self, modules: list[ModuleSpec], on_cell: Callable[[str, str], None] | None
+    ) -> tuple[tuple[str, str], str] | tuple[None, LoadResult]:
+        """One try: ``(None, result)`` on success, ``((module, key), reason)`` on a bad cell."""
+        self._send(control.load_request(modules))
         current = None
         timeout = self.limits.import_timeout_s
         while True:
             try:
-                message = self._recv(timeout)
+                event = self._ask(timeout, control.read_load_event)
             except SandboxError as exc:
                 if current is None:
                     raise
                 if isinstance(exc, SandboxTimeout):
                     return current, f"did not finish within {timeout:g} s while the module loaded"
                 return current, "crashed the worker while the module loaded"
-            if message.get("event") == "cell":
-                current = (message["module"], message["key"])
-                if on_cell:
-                    on_cell(*current)
-            elif message.get("event") == "loaded":
-                return None, _load_report(message["modules"])
+            if isinstance(event, LoadResult):
+                return None, event
+            current = event
+            if on_cell:
+                on_cell(*current)
 
     def _load_once(self, modules: list[ModuleSpec]) -> None:
         culprit, _ = self._load_attempt(modules, None)
@@ -583,12 +397,12 @@ class Sandbox:
         """A fresh worker for one test (the template forked it ahead of time)."""
         for attempt in range(2):
             try:
-                self._send({"op": "spawn"})
-                pid = self._control_answer()["pid"]
+                self._send(control.spawn_request())
+                pid = self._control_answer(control.read_pid)
                 _, fds, _, _ = socket.recv_fds(self.ctrl, 1, 2)
                 if len(fds) != 2:
                     raise SandboxError("the worker template sent no worker")
-            except (SandboxError, OSError, KeyError):
+            except (SandboxError, OSError):
                 if attempt:
                     raise
                 self._restart()
@@ -602,20 +416,20 @@ class Sandbox:
     def discard(self, pid: int) -> None:
         """End a worker whose test is over; nobody waits for it to be reaped."""
         try:
-            self._send({"op": "discard", "pid": pid})
+            self._send(control.pid_request(Op.DISCARD, pid))
         except SandboxError:
             self._restart()
 
     def kill(self, pid: int, grace: float = 0.0) -> str:
         """Have the template kill and reap one worker; replace a template that does not."""
         try:
-            self._send({"op": "kill", "pid": pid, "grace": grace})
-            return self._control_answer().get("status", "unknown")
+            self._send(control.kill_request(pid, grace))
+            return self._control_answer(control.read_status)
         except SandboxError:
             self._restart()
             return "killed with its template"
 
-    def _control_answer(self) -> dict:
+    def _control_answer(self, read: Callable[[dict], Any]) -> Any:
         """The template's answer to a control request; fail fast if it is stopped or dead.
 
         A worker may stop (SIGSTOP) or kill its template; asking the zygote about the
@@ -626,7 +440,7 @@ class Sandbox:
             left = give_up - time.monotonic()
             readable, _, _ = select.select([self.ctrl], [], [], max(0.0, min(1.0, left)))
             if readable:  # a whole message is read with the remaining time, never a part
-                return self._recv(max(left, 0.01))
+                return self._ask(max(left, 0.01), read)
             if left <= 0:
                 raise SandboxTimeout(
                     f"no answer from the worker template within {CONTROL_TIMEOUT_S:g} s"
@@ -636,29 +450,29 @@ class Sandbox:
                 raise SandboxError(f"the worker template is not running (state {state})")
 
 
-def _installation_dirs() -> set[Path]:
-    """Folders that hold only the Python installation and its packages."""
-    dirs = {sys.prefix, sys.base_prefix, sys.exec_prefix}
-    dirs |= {sysconfig.get_paths()[key] for key in ("purelib", "platlib", "stdlib")}
-    return {Path(d).resolve() for d in dirs if d}
+def _answer(
+    sock: socket.socket,
+    timeout: float,
+    who: str,
+    read: Callable[[dict], Any],
+    why: Callable[[], str] = lambda: "",
+) -> Any:
+    """One control message from ``who`` within ``timeout`` seconds, checked by ``read``.
 
-
-def _load_report(modules: dict) -> dict:
-    return {
-        "errors": {name: info.get("errors", {}) for name, info in modules.items()},
-        "missing": {name: info.get("missing", []) for name, info in modules.items()},
-    }
-
-
-def _answer(sock: socket.socket, timeout: float, who: str, why=lambda: "") -> dict:
-    """One control message from ``who`` within ``timeout`` seconds, or a SandboxError."""
+    Raises:
+        SandboxTimeout: no whole message in time.
+        SandboxError: the process is gone or sent something the protocol does not allow.
+    """
     try:
         header, _ = recv_message(sock, time.monotonic() + timeout)
     except Timeout as exc:
         raise SandboxTimeout(f"no answer from {who} within {timeout:g} s") from exc
     except ProtocolError as exc:
         raise SandboxError(f"{who} failed{why()}: {exc}") from exc
-    return header
+    try:
+        return read(header)
+    except ControlError as exc:
+        raise SandboxError(f"{who} broke the control protocol: {exc}") from exc
 
 
 def _exit_status(proc: subprocess.Popen) -> str:
@@ -679,69 +493,3 @@ def _kill_group(proc: subprocess.Popen) -> None:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         pass
-
-
-class InProcessSandbox:
-    """``--no-sandbox``: the submission runs inside the grader. For instructors' debugging only.
-
-    Same interface as :class:`Sandbox`, and requests still go through the wire encoding,
-    but nothing is isolated or limited: a submission can change its own score here. Reports
-    say so.
-    """
-
-    def __init__(self, *, limits: Limits, **_: object):
-        self.limits = limits
-        self.isolation = Isolation(
-            "none", network="shared", user=f"uid {os.getuid()}", limits=asdict(limits)
-        )
-        self.student_files: set[str] = set()
-
-    def __enter__(self) -> "InProcessSandbox":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def start(self) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-    def load(self, modules: list[ModuleSpec], on_cell=None) -> LoadResult:
-        from grader.worker import Template
-
-        template = Template(ctrl=None, limits={}, workdir=os.getcwd())
-        template.send = lambda message: on_cell and on_cell(message["module"], message["key"])
-        report = template.load([asdict(m) for m in modules])
-        self.student_files = template.student_files
-        return LoadResult(**_load_report(report["modules"]))
-
-    def spawn(self) -> "InProcessWorker":
-        from grader.worker import Server
-
-        return InProcessWorker(self, Server(None, self.student_files))
-
-
-class InProcessWorker(Worker):
-    """A worker without a process: requests are served by a :class:`~grader.worker.Server` here."""
-
-    def __init__(self, sandbox: InProcessSandbox, server) -> None:
-        self.sandbox = sandbox
-        self.server = server
-        self.output = _NoOutput()
-        self.deadline = self.time_limit = self.status = None
-
-    def request(self, header: dict, buffers: list = ()) -> tuple[dict, list[bytes]]:
-        # Through JSON and bytes, as on the wire, so values look exactly as a real worker's.
-        reply, out = self.server.handle(json.loads(json.dumps(header)), [bytes(b) for b in buffers])
-        return json.loads(json.dumps(reply)), [bytes(b) for b in out]
-
-    def close(self, grace: float | None = None) -> str:
-        self.status = self.status or "finished"
-        return self.status
-
-
-class _NoOutput:
-    def text(self, wait: float = 0.0) -> str:
-        return ""

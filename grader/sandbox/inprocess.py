@@ -1,0 +1,83 @@
+"""``--no-sandbox``: the submission runs inside the grader. For instructors' debugging only.
+
+Trusted side in name only: this runs the worker side's own code (:mod:`grader.worker.loader`,
+:mod:`grader.worker.server`) in the grader's process, so nothing is isolated or limited and a
+submission can change its own score here. Reports say so ("NOT ISOLATED"). It has the same
+interface as :class:`grader.sandbox.lifecycle.Sandbox`, and requests still go through the
+wire encoding, so values look exactly as a real worker's.
+"""
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import asdict
+
+from grader.course import Limits
+from grader.specs import Isolation, LoadResult, ModuleSpec
+from grader.worker.loader import load_modules
+from grader.worker.server import Server
+
+
+class InProcessSandbox:
+    """The in-process stand-in for :class:`~grader.sandbox.lifecycle.Sandbox`."""
+
+    def __init__(self, *, limits: Limits, **_: object):
+        self.limits = limits
+        self.isolation = Isolation(
+            "none", network="shared", user=f"uid {os.getuid()}", limits=asdict(limits)
+        )
+        self.student_files: set[str] = set()
+
+    def __enter__(self) -> "InProcessSandbox":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def load(
+        self, modules: list[ModuleSpec], on_cell: Callable[[str, str], None] | None = None
+    ) -> LoadResult:
+        errors, missing = load_modules(modules, self.student_files, on_cell or _ignore)
+        return LoadResult(errors, missing)
+
+    def spawn(self) -> "InProcessWorker":
+        return InProcessWorker(Server(None, self.student_files))
+
+
+class InProcessWorker:
+    """A worker without a process: a :class:`~grader.worker.server.Server` answers here.
+
+    Implements :class:`grader.specs.Channel`; no clock (nothing could interrupt a call).
+    """
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.output = _NoOutput()
+        self.status: str | None = None
+
+    def start_clock(self, seconds: float) -> None:
+        pass
+
+    def request(self, header: dict, buffers: list = ()) -> tuple[dict, list[bytes]]:
+        # Through JSON and bytes, as on the wire, so values look exactly as a real worker's.
+        reply, out = self.server.handle(json.loads(json.dumps(header)), [bytes(b) for b in buffers])
+        return json.loads(json.dumps(reply)), [bytes(b) for b in out]
+
+    def close(self, grace: float | None = None) -> str:
+        self.status = self.status or "finished"
+        return self.status
+
+
+class _NoOutput:
+    def text(self, wait: float = 0.0) -> str:
+        return ""
+
+
+def _ignore(module: str, key: str) -> None:
+    pass
