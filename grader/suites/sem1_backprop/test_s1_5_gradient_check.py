@@ -107,7 +107,7 @@ def test_gradient_check_accepts_a_correct_gradient(student, seed):
     A, c, x, exact = _case(seed, matrix=seed % 2 == 1)
     f = student.import_module(PROBES).function(A, c)
     # tol=1e-4: any finite difference accepts the exact gradient; telling central from
-    # one-sided differences is the job of test_numerical_gradient_uses_central_differences.
+    # one-sided differences is the job of a hidden test.
     what = "gradient_check(f, x, grad, tol=1e-4) with the exact gradient"
     result = student.sem1_backprop.gradient_check(f, x, exact.numpy(), tol=1e-4)
     if not isinstance(result, tuple) or len(result) != 2:
