@@ -45,7 +45,7 @@ def check(
 ) -> CheckReport:
     """Run every release check; problems are collected, not raised."""
     course = course or load_course()
-    chosen = [course.homework(h) for h in homeworks] if homeworks else list(course.homeworks)
+    chosen = course.select(homeworks)
     ids = [h.id for h in chosen]
     report = CheckReport()
     for homework in chosen:

@@ -125,11 +125,9 @@ SELF_CHECK_IN_PROCESS = (
 
 def _grade(run: _Run, submission: Submission) -> GradeReport:
     course, selection = run.course, run.selection
-    wanted = (
-        [course.homework(h) for h in selection.homeworks]
-        if selection.homeworks
-        else [h for h in course.homeworks if h.id in submission.modules]
-    )
+    # Named assignments (a missing one scores 0 with a reason), else those the submission holds.
+    held = [h for h in course.homeworks if h.id in submission.modules]
+    wanted = course.select(selection.homeworks) if selection.homeworks else held
     if selection.sections:
         wanted = [h for h in wanted if any(s.id in selection.sections for s in h.sections)]
         if not wanted:

@@ -68,7 +68,7 @@ def build_release(
     """
     if is_student_bundle(course):
         raise ReleaseError("this is a student bundle already: release from the course repository")
-    chosen = [course.homework(h) for h in homeworks] if homeworks else list(course.homeworks)
+    chosen = course.select(homeworks)
     outdir = Path(outdir)
     if outdir.exists() and any(outdir.iterdir()):
         if not force:
