@@ -126,8 +126,8 @@ class Course:
     """The whole course: where its files live, its assignments, its limits and its marks.
 
     ``homeworks`` are the shipped assignments, homeworks and seminars alike (everything the
-    grader can grade); ``planned`` the ones the course plan announces but nobody can submit
-    yet. The final mark is ``(points of the assignments that count + exam) / mark_divisor``,
+    grader can grade), in course order; ``planned`` the ones the course plan announces but
+    nobody can submit yet. The final mark is ``(points of the assignments that count + exam) / mark_divisor``,
     rounded half up.
     """
 
@@ -208,7 +208,12 @@ def load_course(path: Path | None = None) -> Course:
         )
     meta = data.get("course", {})
     raw = data.get("assignment", [])
-    shipped = tuple(_assignment(a) for a in raw if a.get("status", "shipped") == "shipped")
+    shipped = tuple(
+        sorted(  # course order: homeworks by number, then seminars, whatever the table's order
+            (_assignment(a) for a in raw if a.get("status", "shipped") == "shipped"),
+            key=lambda a: (KINDS.index(a.kind), a.number),
+        )
+    )
     planned = tuple(_planned(a) for a in raw if a.get("status", "shipped") == "planned")
     everything = [*shipped, *planned]
     _check_unique([a.id for a in everything], "assignment id")
