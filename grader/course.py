@@ -127,8 +127,8 @@ class Course:
 
     ``homeworks`` are the shipped assignments, homeworks and seminars alike (everything the
     grader can grade), in course order; ``planned`` the ones the course plan announces but
-    nobody can submit yet. The final mark is ``(points of the assignments that count + exam) / mark_divisor``,
-    rounded half up.
+    nobody can submit yet. The final mark is ``(points of the assignments that count + exam)
+    / mark_divisor``, rounded half up.
     """
 
     title: str
