@@ -179,7 +179,7 @@ def _dotted(node: ast.AST, aliases: dict[str, str]) -> str | None:
     if (
         isinstance(node, ast.Call)
         and isinstance(node.func, ast.Name)
-        and node.func.id == "getattr"
+        and aliases.get(node.func.id, node.func.id) == "getattr"  # `g = getattr` too
         and len(node.args) >= 2
     ):
         attribute = _constant_text(node.args[1])
@@ -204,7 +204,19 @@ def _constant_text(node: ast.AST) -> str | None:
 
 
 # Calls whose effect no reading of the source can know: forbidden inside an exercise with rules.
-UNREADABLE = {"eval", "exec", "compile", "__import__", "importlib.import_module", "globals", "vars"}
+UNREADABLE = {
+    "eval",
+    "exec",
+    "compile",
+    "__import__",
+    "importlib.import_module",
+    "globals",
+    "vars",
+    "operator.attrgetter",
+    "operator.methodcaller",
+}
+# Attribute lookups by a name held in data, on a module: `F.__dict__["bce"]` and the like.
+DYNAMIC_LOOKUPS = {"<computed name>", "__dict__", "__getattribute__", "__getattr__"}
 
 
 def _first_violation(
@@ -213,13 +225,14 @@ def _first_violation(
     for node, cell in _scope(exercise, defs):
         local = dict(aliases)
         for sub in ast.walk(node):
-            if isinstance(sub, (ast.Import, ast.ImportFrom)):  # imports inside the function
+            if isinstance(sub, (ast.Import, ast.ImportFrom, ast.Assign)):  # local imports, aliases
                 _bind(sub, local)
         for sub in ast.walk(node):
             name = _dotted(sub, local)
             if name is None:
                 continue
-            computed = name.endswith(".<computed name>") and _rooted(name, local)
+            dynamic = DYNAMIC_LOOKUPS.intersection(name.split(".")[1:])
+            computed = bool(dynamic) and _rooted(name, local)
             if name in UNREADABLE or computed:
                 return Violation(exercise, name, "", cell.filename, sub.lineno, "unreadable")
             for pattern in patterns:

@@ -187,7 +187,7 @@ def _load_file(path: Path, course: Course, shown: str, single: bool = False) -> 
     unusable = ""
     if size > MAX_FILE_BYTES:
         unusable = f"{shown} is larger than {MAX_FILE_BYTES >> 20} MiB"
-    elif size == 0 or not path.read_bytes().strip():
+    elif size < 4096 and not path.read_bytes().strip():  # a longer file is not blank
         unusable = f"{shown} is empty: nothing to grade"
     if unusable:
         return _unusable(path, course, shown, unusable, single)

@@ -108,6 +108,16 @@ CLEAN_SIGMOID = "def sigmoid(z):\n    return 1 / (1 + torch.exp(-z))\n"
             "computed name",
         ),
         (
+            ["def bce_loss(X, w, y):\n    g = getattr\n    return g(F, 'b' + 'ce_x'[:2])(X, y)\n"],
+            "bce_loss",
+            "computed name",
+        ),
+        (
+            ["def bce_loss(X, w, y):\n    return F.__dict__['binary_cross_entropy'](X, y)\n"],
+            "bce_loss",
+            "__dict__",
+        ),
+        (
             ["def bce_loss(X, w, y):\n    return eval('F.binary_cross_entropy')(X, y)\n"],
             "bce_loss",
             "eval",
