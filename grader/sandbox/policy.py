@@ -3,15 +3,29 @@
 Trusted side; this is the part to audit. A zygote (``python -m grader.worker``) runs
 
 - under ``bubblewrap`` (``bwrap``) when available: own pid, network, IPC and UTS namespaces,
-  a read-only view of just the system, Python and the ``grader`` package with the hidden
-  suites and the solutions masked, a private ``/tmp``, ``--die-with-parent``;
+  a read-only view of an explicit allow-list (the system, the Python installation and its
+  packages, the ``grader`` package at :data:`SANDBOX_PACKAGE_ROOT`) with the hidden suites
+  and the solutions masked, a private ``/tmp``, ``--die-with-parent``;
 - as a plain child process otherwise (``process``): the same limits, its own session, a new
   network namespace where the kernel allows one.
+
+Python runs in isolated mode (``-I``: no environment variables, no user site, neither the
+current folder nor the script's on ``sys.path``); the ``grader`` package is found at one
+fixed place, put first on ``sys.path`` by :data:`BOOTSTRAP`.
+
+Each submission's template gets **namespaces of its own** (mount, pid and IPC: an empty
+``/tmp``, ``/var/tmp`` and ``/dev/shm``, a ``/proc`` of its own processes, its own System V
+IPC; killing it ends everything it started) where the zygote may create them: it keeps
+CAP_SYS_ADMIN for that (``--cap-add``; inside a user namespace of its own when the grader is
+not root) and every template drops all capabilities before the submission's code runs. Where
+that is impossible (``fresh=False``, or the kernel refuses) templates share the zygote's
+namespaces, as the report says.
 
 When the grader runs as root, each submission's template becomes a uid of its own drawn from
 :data:`SANDBOX_UIDS` (a process can signal, trace or count against the process limit only of
 its own uid, so submissions graded side by side stay apart). The resource limits themselves
-are the course's (:class:`grader.course.Limits`), applied inside by :mod:`grader.worker`.
+are the course's (:class:`grader.course.Limits`), applied inside by :mod:`grader.worker`;
+the total memory of a submission is bounded by :mod:`grader.sandbox.cgroup`.
 """
 
 import os
@@ -28,6 +42,12 @@ from grader.specs import SandboxError
 
 SANDBOX_UIDS = range(200_000, 300_000)  # unprivileged, no passwd entry, one per sandbox
 METHODS = ("bubblewrap", "process")
+SANDBOX_PACKAGE_ROOT = "/opt/torchgrade"  # under bubblewrap, the grader package is here/grader
+# ``python -I -c BOOTSTRAP ROOT ARGS...``: the worker's entry point with ROOT first on sys.path.
+BOOTSTRAP = (
+    "import runpy, sys; sys.path.insert(0, sys.argv.pop(1)); "
+    "runpy.run_module('grader.worker', run_name='__main__', alter_sys=True)"
+)
 
 
 @cache
@@ -78,25 +98,54 @@ def hidden_paths(course_suites: Path, course_root: Path) -> list[Path]:
     return sorted({p.resolve() for p in paths if p.exists()})
 
 
-def zygote_command(method: str, hide: list[Path], workdir: str, ctrl_fd: int) -> list[str]:
-    """The command line that starts a zygote under ``method`` (a resolved one)."""
-    worker = [sys.executable, "-s", "-B", "-m", "grader.worker", "--ctrl-fd", str(ctrl_fd)]
+@cache
+def bwrap_admin_flags() -> tuple[str, ...]:
+    """bubblewrap flags that leave the zygote CAP_SYS_ADMIN, or ``()`` where none work.
+
+    As root, the capability itself; otherwise inside a user namespace of the sandbox's own
+    (where the kernel allows unprivileged ones): enough to make namespaces and mounts there.
+    """
+    path = bwrap_available()
+    if not path:
+        return ()
+    flags = ("--cap-add", "CAP_SYS_ADMIN")
+    if os.geteuid() != 0:
+        flags = ("--unshare-user", *flags)
+    probe = [path, "--ro-bind", "/", "/", "--unshare-pid", "--cap-drop", "ALL", *flags, "true"]
+    try:
+        ok = subprocess.run(probe, capture_output=True, timeout=20).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        ok = False
+    return flags if ok else ()
+
+
+def zygote_command(
+    method: str, hide: list[Path], workdir: str, ctrl_fd: int, fresh: bool = True
+) -> list[str]:
+    """The command line that starts a zygote under ``method`` (a resolved one).
+
+    ``fresh``: give each template namespaces of its own where possible (see the module's
+    docstring); ``False`` keeps the shared ones (the fallback, for comparison).
+    """
+    args = ["--ctrl-fd", str(ctrl_fd)] + ([] if fresh else ["--shared-namespaces"])
     if method == "process":
-        return [*worker, "--workdir", workdir, "--unshare-net"]
-    return [*_bwrap_prefix(hide), *worker, "--workdir", "/tmp"]
+        python = [sys.executable, "-I", "-B", "-c", BOOTSTRAP, str(PACKAGE_DIR.parent)]
+        return [*python, *args, "--workdir", workdir, "--unshare-net"]
+    python = [sys.executable, "-I", "-B", "-c", BOOTSTRAP, SANDBOX_PACKAGE_ROOT]
+    return [*_bwrap_prefix(hide, fresh), *python, *args, "--workdir", "/tmp"]
 
 
 def zygote_environment(method: str, workdir: str) -> dict[str, str]:
-    """The zygote's whole environment: nothing of the grader's is inherited."""
+    """The zygote's whole environment: nothing of the grader's is inherited.
+
+    Python itself ignores it (``-I``); it is for what the submission and its libraries read.
+    """
     home = "/tmp" if method == "bubblewrap" else workdir
     return {
         "PATH": "/usr/bin:/bin",
         "HOME": home,
         "TMPDIR": home,
         "LANG": "C.UTF-8",
-        "PYTHONPATH": str(PACKAGE_DIR.parent),
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONHASHSEED": "0",
         "OMP_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
         "MPLBACKEND": "Agg",
@@ -107,7 +156,7 @@ def zygote_environment(method: str, workdir: str) -> dict[str, str]:
     }
 
 
-def _bwrap_prefix(hide: list[Path]) -> list[str]:
+def _bwrap_prefix(hide: list[Path], fresh: bool = True) -> list[str]:
     """bubblewrap: a fresh root with read-only system, Python and grader; secrets masked."""
     args = [
         bwrap_available(),
@@ -121,8 +170,12 @@ def _bwrap_prefix(hide: list[Path]) -> list[str]:
         "--cap-drop",
         "ALL",
     ]
+    if fresh:  # the zygote makes each template's namespaces; templates drop it before loading
+        args += bwrap_admin_flags()
     if os.geteuid() == 0:  # templates drop to their own uid, and then have no capability
         args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+        if fresh:  # the zygote kills a template, of another uid, and with it its namespace
+            args += ["--cap-add", "CAP_KILL"]
     for top in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc"):
         if os.path.islink(top):
             args += ["--symlink", os.readlink(top), top]
@@ -132,42 +185,44 @@ def _bwrap_prefix(hide: list[Path]) -> list[str]:
     # bound on top of it instead of being hidden by it.
     args += ["--perms", "1777", "--tmpfs", "/tmp"]
     made = {"/", "/tmp"}
-    for path in _readable_paths(hide):
-        for parent in reversed(path.parents):
+    binds = [(path, path) for path in readable_paths()]
+    binds.append((PACKAGE_DIR, Path(SANDBOX_PACKAGE_ROOT) / "grader"))
+    for source, target in binds:
+        for parent in reversed(target.parents):
             if str(parent) not in made:
                 made.add(str(parent))
                 args += ["--perms", "0755", "--dir", str(parent)]
-        args += ["--ro-bind", str(path), str(path)]
+        args += ["--ro-bind", str(source), str(target)]
     args += ["--proc", "/proc", "--dev", "/dev"]
-    for secret in hide:
+    for secret in _masked(hide):
         args += ["--perms", "0000", "--tmpfs", str(secret)]
     return [*args, "--chdir", "/tmp", "--"]
 
 
-def _readable_paths(hide: list[Path]) -> list[Path]:
-    """Python, its packages and the grader package; never a folder holding a secret."""
-    wanted = {
-        Path(sys.prefix),
-        Path(sys.base_prefix),
-        Path(sys.exec_prefix),
-        Path(os.path.realpath(sys.executable)).parent,
-        PACKAGE_DIR,
-    }
-    wanted |= {Path(p) for p in sys.path if p and os.path.isdir(p)}
-    # An installation folder (a venv, site-packages) may hold the secrets when the grader
-    # is pip-installed rather than run from its repository; it holds nothing else secret,
-    # and the secrets inside it are masked after the binds, so it is bound all the same.
-    installed = _installation_dirs()
+def _masked(hide: list[Path]) -> list[Path]:
+    """The secrets where they are, and where the grader package's bind shows them again."""
+    package = PACKAGE_DIR.resolve()
+    moved = [
+        Path(SANDBOX_PACKAGE_ROOT) / "grader" / secret.relative_to(package)
+        for secret in hide
+        if package in secret.parents
+    ]
+    return [*hide, *moved]
+
+
+def readable_paths() -> list[Path]:
+    """The allow-list besides the system folders: the Python installation and its packages.
+
+    Named one by one (prefixes, the interpreter's folder, the standard library and
+    site-packages), never taken from ``sys.path`` or the current folder. Such a folder may hold
+    the secrets (a grader pip-installed into site-packages): they are masked after the binds.
+    The grader package is bound apart, at :data:`SANDBOX_PACKAGE_ROOT`.
+    """
     keep = set()
-    for path in (p.resolve() for p in wanted):
-        holds_secret = (
-            any(s == path or (path in s.parents and path not in installed) for s in hide)
-            and path != PACKAGE_DIR
-        )
+    for path in _installation_dirs():
         under_system = path.parts[1:2] and "/" + path.parts[1] in ("/usr", "/etc")
         # The worker's own private /tmp must stay writable: never bind /tmp itself.
-        private = path in (Path("/"), Path("/tmp"))
-        if not holds_secret and not under_system and not private:
+        if not under_system and path not in (Path("/"), Path("/tmp")):
             keep.add(path)
     # A folder inside another kept folder is bound with it.
     return sorted(p for p in keep if not any(q in p.parents for q in keep))
@@ -175,6 +230,9 @@ def _readable_paths(hide: list[Path]) -> list[Path]:
 
 def _installation_dirs() -> set[Path]:
     """Folders that hold only the Python installation and its packages."""
-    dirs = {sys.prefix, sys.base_prefix, sys.exec_prefix}
-    dirs |= {sysconfig.get_paths()[key] for key in ("purelib", "platlib", "stdlib")}
-    return {Path(d).resolve() for d in dirs if d}
+    dirs = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    dirs.add(os.path.dirname(os.path.realpath(sys.executable)))
+    for scheme_vars in ({}, {"base": sys.base_prefix, "platbase": sys.base_exec_prefix}):
+        paths = sysconfig.get_paths(vars=scheme_vars)
+        dirs |= {paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")}
+    return {Path(d).resolve() for d in dirs if d and os.path.isdir(d)}
