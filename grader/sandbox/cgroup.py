@@ -42,7 +42,8 @@ class MemoryCgroup:
             return []
 
     def describe(self) -> str:
-        limit = _read_int(self.path / ("memory.max" if self.version == 2 else "memory.limit_in_bytes"))
+        name = "memory.max" if self.version == 2 else "memory.limit_in_bytes"
+        limit = _read_int(self.path / name)
         return f"{limit // MIB} MiB for the whole submission (cgroup v{self.version})"
 
     def remove(self) -> None:
