@@ -12,6 +12,7 @@ a proxy; and the mini course graded as a batch, honest classmates before and aft
 ones, whose scores must not move.
 """
 
+import dataclasses
 import os
 import resource
 
@@ -24,7 +25,7 @@ from grader.grading import grade
 from grader.remote import StudentError, StudentProxy
 from grader.sandbox.lifecycle import Sandbox
 from grader.sandbox.policy import bwrap_available
-from grader.specs import CellSpec, ModuleSpec
+from grader.specs import CellSpec, ModuleSpec, WorkerFailure
 from grader.worker.system import EXTRA_TEMPLATE_TASKS
 
 pytestmark = pytest.mark.slow
@@ -179,6 +180,23 @@ def test_replaced_limit_code_cannot_lift_the_hard_limits(method):
     finally:
         box.close()
     assert gone(uid), "a child forked by the worker survived the submission"
+
+
+def test_the_memory_of_a_submission_is_bounded_as_a_whole():
+    limits = dataclasses.replace(LIMITS, submission_memory_mib=256)  # address space: 3 GiB
+    box = Sandbox(limits=limits, method=_methods()[0])
+    source = "def hog(n):\n    block = b'x' * n\n    return len(block)\n"
+    try:
+        box.load([ModuleSpec("sub", [CellSpec("cell", source, "sub.py")], ["hog"])])
+        if "cgroup" not in box.isolation.memory:
+            pytest.skip(f"no memory cgroup here: {box.isolation.memory}")
+        student = _proxy(box)
+        assert student.sub.hog(64 << 20) == 64 << 20
+        with pytest.raises(WorkerFailure, match="died"):
+            student.sub.hog(512 << 20)  # within its address space, beyond the submission's
+        assert _proxy(box).sub.hog(1) == 1  # the next test goes on
+    finally:
+        box.close()
 
 
 # ----------------------------------------------------------------------------- a batch
