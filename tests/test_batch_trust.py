@@ -16,6 +16,7 @@ import dataclasses
 import os
 import resource
 
+import helpers
 import pytest
 from helpers import gone, replace_chunks, require_bwrap, solution_text
 from minicourse import chunk, make_course
@@ -158,8 +159,12 @@ def test_submissions_at_the_same_time_cannot_see_each_other(method, tmp_path):
         assert one.import_module("builtins").open("/tmp/mine").read() == "first"
         assert two.import_module("builtins").open("/tmp/mine").read() == "second"
         assert _look_around(one)["processes"] == _look_around(two)["processes"] == [1, 2, 3]
-        if method == "bubblewrap":  # other students' files are not in the read-only view
-            assert not two.import_module("os").path.exists(str(elsewhere))
+        if method == "bubblewrap":  # other students' files are not in the read-only view,
+            # nor is anything on the grader's sys.path or in its current folder
+            exists = two.import_module("os").path.exists
+            assert not exists(str(elsewhere))
+            assert not exists(helpers.__file__)  # tests/ is on sys.path: helpers imports
+            assert not exists(os.path.join(os.getcwd(), "README.md"))
     finally:
         first.close()
         second.close()
