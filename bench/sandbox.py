@@ -130,7 +130,7 @@ def main() -> None:
     print(
         f"one submission's sandbox (fork, load, first answer, teardown): median {fresh:6.1f} ms "
         f"with its own namespaces, {shared:6.1f} ms sharing the zygote's "
-        f"(+{fresh - shared:.1f} ms)"
+        f"({fresh - shared:+.1f} ms)"
     )
     if args.submission_only:
         return
