@@ -1,13 +1,14 @@
 """The sandbox: workers are contained, fail one test at a time, and leave nothing behind."""
 
 import os
+import sys
 import time
 
 import pytest
 import torch
 from helpers import gone, processes_of, require_bwrap
 
-from grader.course import Limits
+from grader.course import PACKAGE_DIR, Limits
 from grader.remote import StudentError, StudentProxy
 from grader.sandbox.lifecycle import Sandbox
 from grader.sandbox.policy import bwrap_available
@@ -142,6 +143,23 @@ def test_secrets_and_network(sandbox, student):
         sock = student.import_module("socket").socket()
         with pytest.raises(StudentError):
             sock.connect(("1.1.1.1", 53))
+
+
+def test_isolated_python_without_capabilities(sandbox, student):
+    sys_ = student.import_module("sys")
+    assert sys_.flags[type(sys.flags).__match_args__.index("isolated")] == 1  # flags: a tuple
+    path = sys_.path
+    assert not {"", "/tmp", HIDDEN} & set(path), path
+    if sandbox.method == "process":  # the grader package's own folder comes first
+        assert path[0] == str(PACKAGE_DIR.parent)
+    else:  # the grader package from its one fixed place; not the grader's current folder
+        assert path[0] == "/opt/torchgrade" and os.getcwd() not in path
+        where = student.import_module("inspect").getfile(student.import_module("grader"))
+        assert where == "/opt/torchgrade/grader/__init__.py"
+    status = student.import_module("builtins").open("/proc/self/status").read()
+    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    assert int(fields["CapEff"], 16) == int(fields["CapPrm"], 16) == 0
+    assert int(fields["CapAmb"], 16) == 0 and fields["NoNewPrivs"].strip() == "1"
 
 
 def test_import_time_hang_and_crash_cost_only_their_cell():
