@@ -1,5 +1,6 @@
 """The sandbox: workers are contained, fail one test at a time, and leave nothing behind."""
 
+import dataclasses
 import os
 import sys
 import time
@@ -12,7 +13,7 @@ from grader.course import PACKAGE_DIR, Limits
 from grader.remote import StudentError, StudentProxy
 from grader.sandbox.lifecycle import Sandbox
 from grader.sandbox.policy import bwrap_available
-from grader.specs import CellSpec, ModuleSpec, WorkerFailure
+from grader.specs import CellSpec, ModuleSpec, SandboxError, WorkerFailure
 
 LIMITS = Limits(test_timeout_s=20, import_timeout_s=5, cpu_s=20, memory_mib=3072, output_kib=4)
 HIDDEN = os.path.dirname(os.path.abspath(__file__))  # tests/ stands in for a secret folder
@@ -179,6 +180,20 @@ def test_import_time_hang_and_crash_cost_only_their_cell():
         worker.start_clock(10)
         assert StudentProxy(worker, {"sub"}, {}).sub.late() == "ok"
         worker.close()
+
+
+def test_the_submission_budget_covers_loading_and_tests():
+    limits = dataclasses.replace(LIMITS, submission_budget_s=3)
+    with Sandbox(limits=limits, method="process") as box:
+        box.load([ModuleSpec("sub", CELLS[:2], ["double"])])
+        worker, student = _fresh(box)
+        student.import_module("time").sleep(3.5)  # one test may use the rest of the budget
+        worker.close()
+        with pytest.raises(SandboxError, match=r"time budget \(3 s"):
+            box.spawn()  # but no further test starts
+    with Sandbox(limits=limits, method="process") as box:  # a hang while loading
+        with pytest.raises(SandboxError, match="time budget"):
+            box.load([ModuleSpec("sub", [CellSpec("hang", "while True: pass", "s.py")], [])])
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="submissions get their own uid only under root")
