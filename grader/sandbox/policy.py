@@ -127,12 +127,22 @@ def zygote_command(
     ``fresh``: give each template namespaces of its own where possible (see the module's
     docstring); ``False`` keeps the shared ones (the fallback, for comparison).
     """
-    args = ["--ctrl-fd", str(ctrl_fd)] + ([] if fresh else ["--shared-namespaces"])
+    why_shared = "not asked for" if not fresh else _why_no_private_tmp(method)
+    fresh = not why_shared
+    args = ["--ctrl-fd", str(ctrl_fd)] + (["--shared-namespaces", why_shared] if why_shared else [])
     if method == "process":
         python = [sys.executable, "-I", "-B", "-c", BOOTSTRAP, str(PACKAGE_DIR.parent)]
         return [*python, *args, "--workdir", workdir, "--unshare-net"]
     python = [sys.executable, "-I", "-B", "-c", BOOTSTRAP, SANDBOX_PACKAGE_ROOT]
     return [*_bwrap_prefix(hide, fresh), *python, *args, "--workdir", "/tmp"]
+
+
+def _why_no_private_tmp(method: str) -> str:
+    """A reason to keep the shared /tmp, or ``""``: a private one would hide our Python."""
+    needed = readable_paths() + ([PACKAGE_DIR.resolve()] if method == "process" else [])
+    if any(Path("/tmp") in path.parents for path in needed):
+        return "Python or the grader lives under /tmp, which each submission's own would hide"
+    return ""
 
 
 def zygote_environment(method: str, workdir: str) -> dict[str, str]:

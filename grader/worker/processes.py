@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--unshare-net", action="store_true", help="leave the network namespace")
     parser.add_argument("--workdir", required=True, help="where templates make their folders")
     parser.add_argument(
-        "--shared-namespaces", action="store_true", help="templates share the zygote's namespaces"
+        "--shared-namespaces", metavar="WHY", help="templates share the zygote's namespaces"
     )
     args = parser.parse_args(argv)
 
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> None:
     network = system.unshare_network() if args.unshare_net else "isolated by the sandbox"
     system.become_subreaper()
     # Tried before torch is imported: the probe forks, and a small process forks fast.
-    problem = "not asked for" if args.shared_namespaces else system.fresh_namespaces_problem()
+    problem = args.shared_namespaces or system.fresh_namespaces_problem()
     warm_up()
     gc.freeze()  # torch & co. stay shared with every template and worker forked from here
     system.rlimit(resource.RLIMIT_CORE, 0)
