@@ -133,6 +133,8 @@ class Zygote:
         if pid == 0:
             try:
                 self.ctrl.close()
+                if fresh:  # the zygote's own pid namespace is none of the template's business
+                    self.namespaces.close()
                 root = "/tmp" if fresh else self.workdir
                 _become_template(ctrl_fd, out_fd, cgroup, uid, limits, root, fresh)
             finally:

@@ -220,6 +220,9 @@ class PidNamespaces:
                 _check(_libc().setns(self.own, CLONE_NEWPID), "setns(own pid namespace)")
         return pid
 
+    def close(self) -> None:
+        os.close(self.own)
+
 
 def enter_private_namespaces(tmp_mib: int) -> None:
     """Own mount and IPC namespaces, empty writable places and a /proc of our pid namespace.
