@@ -18,8 +18,8 @@ Each submission's template gets **namespaces of its own** (mount, pid and IPC: a
 IPC; killing it ends everything it started) where the zygote may create them: it keeps
 CAP_SYS_ADMIN for that (``--cap-add``; inside a user namespace of its own when the grader is
 not root) and every template drops all capabilities before the submission's code runs. Where
-that is impossible (``fresh=False``, or the kernel refuses) templates share the zygote's
-namespaces, as the report says.
+that is impossible (``fresh=False``; the process method when not root; a kernel that refuses;
+Python or the grader under /tmp) templates share the zygote's namespaces, as the report says.
 
 When the grader runs as root, each submission's template becomes a uid of its own drawn from
 :data:`SANDBOX_UIDS` (a process can signal, trace or count against the process limit only of

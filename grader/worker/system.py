@@ -178,8 +178,7 @@ def fresh_namespaces_problem() -> str:
         os.close(read_end)
         reason = b""
         try:
-            _check(_libc().unshare(CLONE_NEWPID), "unshare")
-            child = os.fork()
+            child = PidNamespaces().fork()  # going back to our own pid namespace included
             if child == 0:
                 try:
                     enter_private_namespaces(1)
