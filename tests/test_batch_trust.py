@@ -7,22 +7,24 @@ gone before the next one starts, and two submissions graded at once cannot see e
 The hard limits are set before any student code, so a template whose cells replaced the
 limit-setting code still cannot raise them.
 
-Two levels, both through one zygote per method: sandboxes opened by hand, to look inside with
-a proxy; and the mini course graded as a batch, honest classmates before and after hostile
-ones, whose scores must not move.
+Two levels, both through one zygote per grader process: sandboxes opened by hand, to look
+inside with a proxy; and the mini course graded as a batch by one grader process, honest
+classmates before and after hostile ones, whose scores must not move.
 """
 
 import dataclasses
+import json
 import os
 import resource
+import subprocess
+import sys
 
 import helpers
 import pytest
-from helpers import gone, replace_chunks, require_bwrap, solution_text
+from helpers import ROOT, gone, replace_chunks, require_bwrap, solution_text
 from minicourse import chunk, make_course
 
 from grader.course import Limits
-from grader.grading import grade
 from grader.remote import StudentError, StudentProxy
 from grader.sandbox.lifecycle import Sandbox
 from grader.sandbox.policy import bwrap_available
@@ -237,31 +239,55 @@ FORK_IN_WORKER = _hostile(
 )
 
 
-@pytest.fixture(scope="module")
-def mini(tmp_path_factory):
-    return make_course(tmp_path_factory.mktemp("mini"))
+# One grader process grades the submissions named on its command line, one after another,
+# and prints one JSON line per report (a process of its own: the mini course's suite must
+# not meet the real course's in this one).
+BATCH = """
+import json, sys
+from grader.course import load_course
+from grader.grading import grade
+
+course = load_course(sys.argv[1])
+for path in sys.argv[2:]:
+    report = grade(path, course=course, seed=3, homeworks=["hw1_basics"])
+    print(json.dumps({"score": report.score, "max": report.max_points,
+                      "isolation": report.isolation}), flush=True)
+"""
 
 
-def test_a_batch_of_honest_and_hostile_submissions(mini, tmp_path):
+def test_a_batch_of_honest_and_hostile_submissions(tmp_path):
     """Honest classmates score the same before and after hostile ones, in one process."""
-
-    def graded(name: str, text: str):
+    make_course(tmp_path / "mini")
+    batch = [
+        ("honest-first", HONEST),
+        ("leaves-everything-behind", _hostile(LEAVE_BEHIND)),
+        ("forks-in-its-workers", FORK_IN_WORKER),
+        ("honest-second", HONEST),
+        ("honest-third", HONEST),
+    ]
+    paths = []
+    for name, text in batch:
         path = tmp_path / name / "hw1_basics.py"
         path.parent.mkdir()
         path.write_text(text, encoding="utf-8")
-        return grade(path, course=mini, seed=3, homeworks=["hw1_basics"])
-
-    alone = graded("honest-first", HONEST)
-    if not alone.isolation["namespaces"].startswith("own"):
-        pytest.skip(f"no namespaces per submission here: {alone.isolation['namespaces']}")
-    assert alone.score == alone.max_points
-    hostile = [
-        graded("leaves-everything-behind", _hostile(LEAVE_BEHIND)),
-        graded("forks-in-its-workers", FORK_IN_WORKER),
-    ]
-    after = [graded(f"honest-{i}", HONEST) for i in range(2)]
-    assert [r.score for r in after] == [alone.score] * 2
-    for report in hostile + after:
-        user = report.isolation["user"]
+        paths.append(str(path))
+    toml = str(tmp_path / "mini" / "grader" / "course.toml")
+    done = subprocess.run(
+        [sys.executable, "-c", BATCH, toml, *paths],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    reports = dict(zip((n for n, _ in batch), map(json.loads, lines), strict=True))
+    alone = reports["honest-first"]
+    if not alone["isolation"]["namespaces"].startswith("own"):
+        pytest.skip(f"no namespaces per submission here: {alone['isolation']['namespaces']}")
+    assert alone["score"] == alone["max"]
+    assert reports["honest-second"]["score"] == reports["honest-third"]["score"] == alone["score"]
+    for name, report in reports.items():
+        user = report["isolation"]["user"]
         if user.endswith("(unprivileged, of its own)"):
-            assert gone(int(user.split()[1])), f"{report.submission} left a process behind"
+            assert gone(int(user.split()[1])), f"{name} left a process behind"
