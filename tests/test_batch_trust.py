@@ -24,12 +24,12 @@ import pytest
 from helpers import ROOT, gone, replace_chunks, require_bwrap, solution_text
 from minicourse import chunk, make_course
 
-from grader.course import Limits
-from grader.remote import StudentError, StudentProxy
-from grader.sandbox.lifecycle import Sandbox
-from grader.sandbox.policy import bwrap_available
-from grader.specs import CellSpec, ModuleSpec, WorkerFailure
-from grader.worker.system import EXTRA_TEMPLATE_TASKS
+from torchgrade.course import Limits
+from torchgrade.remote import StudentError, StudentProxy
+from torchgrade.sandbox.lifecycle import Sandbox
+from torchgrade.sandbox.policy import bwrap_available
+from torchgrade.specs import CellSpec, ModuleSpec, WorkerFailure
+from torchgrade.worker.system import EXTRA_TEMPLATE_TASKS
 
 pytestmark = pytest.mark.slow
 LIMITS = Limits(test_timeout_s=20, import_timeout_s=20, cpu_s=20, memory_mib=3072, output_kib=4)
@@ -70,7 +70,7 @@ _leave_behind()
 # The limit-setting code replaced at import; each worker then forks as much as it can.
 UNLIMITED = """\
 import os, resource, time
-import grader.worker.system as _system
+import torchgrade.worker.system as _system
 
 _system.set_worker_limits = lambda limits: None
 
@@ -246,8 +246,8 @@ FORK_IN_WORKER = _hostile(
 # not meet the real course's in this one).
 BATCH = """
 import json, sys
-from grader.course import load_course
-from grader.grading import grade
+from torchgrade.course import load_course
+from torchgrade.grading import grade
 
 course = load_course(sys.argv[1])
 for path in sys.argv[2:]:

@@ -2,8 +2,8 @@
 
 import pytest
 
-from grader.datasets import russian
-from grader.probes import hw3_nlp as probes
+from torchgrade.datasets import russian
+from torchgrade.probes import hw3_nlp as probes
 from solutions.hw3_nlp import tokenize
 
 

@@ -9,11 +9,11 @@ import pytest
 import torch
 from helpers import gone, processes_of, require_bwrap
 
-from grader.course import PACKAGE_DIR, Limits
-from grader.remote import StudentError, StudentProxy
-from grader.sandbox.lifecycle import Sandbox
-from grader.sandbox.policy import bwrap_available
-from grader.specs import CellSpec, ModuleSpec, SandboxError, WorkerFailure
+from torchgrade.course import PACKAGE_DIR, Limits
+from torchgrade.remote import StudentError, StudentProxy
+from torchgrade.sandbox.lifecycle import Sandbox
+from torchgrade.sandbox.policy import bwrap_available
+from torchgrade.specs import CellSpec, ModuleSpec, SandboxError, WorkerFailure
 
 LIMITS = Limits(test_timeout_s=20, import_timeout_s=5, cpu_s=20, memory_mib=3072, output_kib=4)
 HIDDEN = os.path.dirname(os.path.abspath(__file__))  # tests/ stands in for a secret folder
@@ -155,7 +155,7 @@ def test_isolated_python_without_capabilities(sandbox, student):
         assert path[0] == str(PACKAGE_DIR.parent)
     else:  # the grader package from its one fixed place; not the grader's current folder
         assert path[0] == "/opt/torchgrade" and os.getcwd() not in path
-        where = student.import_module("inspect").getfile(student.import_module("grader"))
+        where = student.import_module("inspect").getfile(student.import_module("torchgrade"))
         assert where == "/opt/torchgrade/grader/__init__.py"
     status = student.import_module("builtins").open("/proc/self/status").read()
     fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)

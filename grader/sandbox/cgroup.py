@@ -2,7 +2,7 @@
 
 Trusted side. Per grader process, one folder ``torchgrade-<pid>`` in the memory controller's
 hierarchy (cgroup v2, or v1's ``memory`` hierarchy) holds one cgroup per submission, limited
-to :attr:`grader.course.Limits.submission_memory_mib` (memory and swap, page cache and tmpfs
+to :attr:`torchgrade.course.Limits.submission_memory_mib` (memory and swap, page cache and tmpfs
 files included). The grader opens the cgroup's ``cgroup.procs`` and hands the open file to the
 zygote with the template request; the template writes itself into it before any student code
 runs, and its children follow it. The kernel checks that write against the opener (the grader)

@@ -1,14 +1,14 @@
 """The sandbox's processes over their lives: a zygote, a template per submission, a worker per test.
 
-Trusted side. The grader starts one **zygote** per process, as :mod:`grader.sandbox.policy`
+Trusted side. The grader starts one **zygote** per process, as :mod:`torchgrade.sandbox.policy`
 says. The zygote imports torch once and never runs student code. For each submission it forks
 a **template** (in namespaces of its own, and a memory cgroup, where possible) that executes
 the submission's cells once and forks a fresh **worker** per test (milliseconds). When the
 submission is done the zygote kills the template's namespace (or everything of its uid) and
 its files go with it. A template that hangs, crashes or stops answering is replaced by a new
 one. The whole submission, loading and tests, has one wall-clock budget
-(:attr:`~grader.course.Limits.submission_budget_s`), kept here. Everything this module reads
-from those processes goes through :mod:`grader.control`'s checks.
+(:attr:`~torchgrade.course.Limits.submission_budget_s`), kept here. Everything this module reads
+from those processes goes through :mod:`torchgrade.control`'s checks.
 """
 
 import atexit
@@ -27,18 +27,18 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from grader import control
-from grader.control import ControlError, Op
-from grader.course import Limits
-from grader.framing import PeerClosed, ProtocolError, Timeout, recv_message, send_message
-from grader.sandbox.cgroup import MemoryCgroup, memory_cgroup
-from grader.sandbox.policy import (
+from torchgrade import control
+from torchgrade.control import ControlError, Op
+from torchgrade.course import Limits
+from torchgrade.framing import PeerClosed, ProtocolError, Timeout, recv_message, send_message
+from torchgrade.sandbox.cgroup import MemoryCgroup, memory_cgroup
+from torchgrade.sandbox.policy import (
     SANDBOX_UIDS,
     resolve_method,
     zygote_command,
     zygote_environment,
 )
-from grader.specs import (
+from torchgrade.specs import (
     Isolation,
     LoadResult,
     ModuleSpec,
@@ -80,7 +80,7 @@ class OutputReader:
 class Worker:
     """The trusted end of one forked worker: request/response with a deadline.
 
-    Implements :class:`grader.specs.Channel`.
+    Implements :class:`torchgrade.specs.Channel`.
     """
 
     def __init__(self, sandbox: "Sandbox", sock: socket.socket, pid: int, output: OutputReader):

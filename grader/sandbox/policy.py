@@ -1,6 +1,6 @@
 """The sandbox's policy: what a zygote and everything forked from it may see and reach.
 
-Trusted side; this is the part to audit. A zygote (``python -m grader.worker``) runs
+Trusted side; this is the part to audit. A zygote (``python -m torchgrade.worker``) runs
 
 - under ``bubblewrap`` (``bwrap``) when available: own pid, network, IPC and UTS namespaces,
   a read-only view of an explicit allow-list (the system, the Python installation and its
@@ -24,8 +24,8 @@ Python or the grader under /tmp) templates share the zygote's namespaces, as the
 When the grader runs as root, each submission's template becomes a uid of its own drawn from
 :data:`SANDBOX_UIDS` (a process can signal, trace or count against the process limit only of
 its own uid, so submissions graded side by side stay apart). The resource limits themselves
-are the course's (:class:`grader.course.Limits`), applied inside by :mod:`grader.worker`;
-the total memory of a submission is bounded by :mod:`grader.sandbox.cgroup`.
+are the course's (:class:`torchgrade.course.Limits`), applied inside by :mod:`torchgrade.worker`;
+the total memory of a submission is bounded by :mod:`torchgrade.sandbox.cgroup`.
 """
 
 import os
@@ -37,8 +37,8 @@ from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
 
-from grader.course import PACKAGE_DIR
-from grader.specs import SandboxError
+from torchgrade.course import PACKAGE_DIR
+from torchgrade.specs import SandboxError
 
 SANDBOX_UIDS = range(200_000, 300_000)  # unprivileged, no passwd entry, one per sandbox
 METHODS = ("bubblewrap", "process")
@@ -46,7 +46,7 @@ SANDBOX_PACKAGE_ROOT = "/opt/torchgrade"  # under bubblewrap, the grader package
 # ``python -I -c BOOTSTRAP ROOT ARGS...``: the worker's entry point with ROOT first on sys.path.
 BOOTSTRAP = (
     "import runpy, sys; sys.path.insert(0, sys.argv.pop(1)); "
-    "runpy.run_module('grader.worker', run_name='__main__', alter_sys=True)"
+    "runpy.run_module('torchgrade.worker', run_name='__main__', alter_sys=True)"
 )
 
 
