@@ -1,7 +1,10 @@
 """Benchmark of the sandbox: prints figures, asserts nothing (run it, read it).
 
-    python bench/sandbox.py [--repeat 20]
+    python bench/sandbox.py [--repeat 20] [--submission-only]
 
+0. A submission's own sandbox: fork its template (own pid, mount and IPC namespaces, private
+   /tmp and /proc, memory cgroup), load a cell, first answer from a worker, tear it all down;
+   against the same with templates sharing the zygote's namespaces (the fallback).
 1. Worker start: a cold worker (a new Python that imports torch and warms up, what a
    process-per-test design would pay) against a worker forked from the template.
 2. Grading hw1's solutions with the sandbox against the in-process ``--no-sandbox`` debug
@@ -24,7 +27,7 @@ from torchgrade.grading import grade
 from torchgrade.remote import StudentProxy
 from torchgrade.sandbox.lifecycle import Sandbox
 from torchgrade.sandbox.policy import hidden_paths
-from torchgrade.specs import ModuleSpec
+from torchgrade.specs import CellSpec, ModuleSpec
 from torchgrade.submission import load_submission
 
 COLD = "import torch, torchgrade.worker.processes as w; w.warm_up()"
@@ -57,6 +60,29 @@ def template_start(repeat: int) -> tuple[list[float], dict, dict]:
             memory = student.probes.memory_kib()
             worker.close()
         return times, memory, box.isolation.as_dict()
+
+
+def submission_cost(repeat: int) -> tuple[dict[bool, list[float]], dict]:
+    """Seconds per submission's sandbox, with (``True``) and without fresh namespaces."""
+    course = load_course()
+    hide = hidden_paths(course.suites_dir, course.root)
+    cells = [ModuleSpec("m", [CellSpec("c", "x = 1", "m.py")], ["x"])]
+    timings: dict[bool, list[float]] = {True: [], False: []}
+    isolation = {}
+    for i in range(repeat + 1):
+        for fresh in timings:  # interleaved, so both see the same machine load
+            start = time.perf_counter()
+            with Sandbox(limits=course.limits, hide=hide, fresh=fresh) as box:
+                box.load(cells)
+                worker = box.spawn()
+                worker.start_clock(30)
+                assert StudentProxy(worker, {"m"}, {}).m.x == 1
+                worker.close()
+                if fresh:
+                    isolation = box.isolation.as_dict()
+            if i:  # the first round starts the zygotes
+                timings[fresh].append(time.perf_counter() - start)
+    return timings, isolation
 
 
 def command_ratio(repeat: int) -> tuple[float, float]:
@@ -95,7 +121,19 @@ def warm_ratio(repeat: int) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--submission-only", action="store_true", help="only part 0")
     args = parser.parse_args()
+    timings, isolation = submission_cost(args.repeat)
+    fresh, shared = (statistics.median(timings[k]) * 1000 for k in (True, False))
+    print(f"isolation: {isolation['method']}; namespaces {isolation['namespaces']}")
+    print(f"memory: {isolation['memory']}")
+    print(
+        f"one submission's sandbox (fork, load, first answer, teardown): median {fresh:6.1f} ms "
+        f"with its own namespaces, {shared:6.1f} ms sharing the zygote's "
+        f"({fresh - shared:+.1f} ms)"
+    )
+    if args.submission_only:
+        return
     cold = cold_start(max(3, args.repeat // 5))
     warm, memory, isolation = template_start(args.repeat)
     print(f"isolation: {isolation['method']}, network {isolation['network']}")

@@ -11,8 +11,8 @@ so what it sends is evidence, not truth.
 
 The conversation, one JSON message per line (file descriptors travel beside some)::
 
-    zygote   -> grader    ready {network, python, torch}           once, after warm-up
-    grader   -> zygote    template {uid, limits}  + 2 fds          -> {pid}
+    zygote   -> grader    ready {network, namespaces, python, torch}  once, after warm-up
+    grader   -> zygote    template {uid, limits}  + 2 or 3 fds     -> {pid}
                           reap {pid}                               -> {status}
                           state {pid}                              -> {state}
     template -> grader    ready {uid}                              once, after the fork
@@ -80,6 +80,7 @@ class ZygoteInfo:
     """What a zygote says once it is ready."""
 
     network: str
+    namespaces: str  # whether templates get namespaces of their own, in words
     python: str
     torch: str
 
@@ -139,8 +140,14 @@ def read_request(message: dict, ops: frozenset[Op]) -> Request:
 # ----------------------------------------------------------------------------- events, answers
 
 
-def zygote_ready(network: str, python: str, torch: str) -> dict:
-    return {"event": Event.READY.value, "network": network, "python": python, "torch": torch}
+def zygote_ready(network: str, namespaces: str, python: str, torch: str) -> dict:
+    return {
+        "event": Event.READY.value,
+        "network": network,
+        "namespaces": namespaces,
+        "python": python,
+        "torch": torch,
+    }
 
 
 def template_ready(uid: int) -> dict:
@@ -170,7 +177,7 @@ def state_answer(state: str) -> dict:
 
 def read_zygote_ready(message: dict) -> ZygoteInfo:
     _expect_event(message, Event.READY)
-    return ZygoteInfo(*(_get(message, k, str) for k in ("network", "python", "torch")))
+    return ZygoteInfo(*(_get(message, f.name, str) for f in fields(ZygoteInfo)))
 
 
 def read_template_ready(message: dict) -> int:

@@ -35,11 +35,13 @@ class Limits:
     """Resource limits for one submission's workers (see ``[limits]`` in course.toml)."""
 
     test_timeout_s: float = 60.0
-    import_timeout_s: float = 60.0
+    import_timeout_s: float = 120.0  # loading all the cells once
     cpu_s: int = 120
     memory_mib: int = 4096
     output_kib: int = 64
     file_size_mib: int = 64
+    submission_budget_s: float = 1800.0  # wall clock for the whole submission: load and tests
+    submission_memory_mib: int = 4096  # memory of all its processes and files (a cgroup)
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,8 @@ class Isolation:
     method: str  # "bubblewrap", "process" or "none"
     network: str = "shared"
     user: str = ""
+    namespaces: str = ""  # whether each submission had its own (mount, pid, IPC, /tmp)
+    memory: str = ""  # how the submission's total memory was bounded
     hidden: list[str] = field(default_factory=list)
     limits: dict = field(default_factory=dict)
 

@@ -74,7 +74,8 @@ def test_gitlab_job_reports_junit_and_keeps_the_json(tmp_path, course):
     assert job["artifacts"]["reports"]["junit"] == "torchgrade.xml"
     assert job["allow_failure"] == {"exit_codes": [1]}  # points lost is not a broken job
     installs = " ".join(job["before_script"])
-    assert '--branch v1 "https://${TORCHGRADE_TOKEN}@gitlab.example.org/course/grader.git"' in installs
+    url = "https://${TORCHGRADE_TOKEN}@gitlab.example.org/course/grader.git"
+    assert f'--branch v1 "{url}"' in installs
 
 
 def test_gradescope_zip_has_both_scripts_at_its_root(tmp_path, course):

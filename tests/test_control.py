@@ -30,8 +30,13 @@ def test_requests_read_back_as_sent():
 
 
 def test_events_and_answers_read_back_as_sent():
-    info = control.read_zygote_ready(control.zygote_ready("isolated", "3.12.1", "2.13.0"))
-    assert (info.network, info.python, info.torch) == ("isolated", "3.12.1", "2.13.0")
+    info = control.read_zygote_ready(control.zygote_ready("isolated", "own", "3.12.1", "2.13.0"))
+    assert (info.network, info.namespaces, info.python, info.torch) == (
+        "isolated",
+        "own",
+        "3.12.1",
+        "2.13.0",
+    )
     assert control.read_template_ready(control.template_ready(1000)) == 1000
     assert control.read_pid(control.pid_answer(12)) == 12
     assert control.read_status(control.status_answer("killed by SIGSEGV")) == "killed by SIGSEGV"

@@ -1,17 +1,19 @@
 """The sandbox: workers are contained, fail one test at a time, and leave nothing behind."""
 
+import dataclasses
 import os
+import sys
 import time
 
 import pytest
 import torch
 from helpers import gone, processes_of, require_bwrap
 
-from torchgrade.course import Limits
+from torchgrade.course import PACKAGE_DIR, Limits
 from torchgrade.remote import StudentError, StudentProxy
 from torchgrade.sandbox.lifecycle import Sandbox
 from torchgrade.sandbox.policy import bwrap_available
-from torchgrade.specs import CellSpec, ModuleSpec, WorkerFailure
+from torchgrade.specs import CellSpec, ModuleSpec, SandboxError, WorkerFailure
 
 LIMITS = Limits(test_timeout_s=20, import_timeout_s=5, cpu_s=20, memory_mib=3072, output_kib=4)
 HIDDEN = os.path.dirname(os.path.abspath(__file__))  # tests/ stands in for a secret folder
@@ -144,6 +146,27 @@ def test_secrets_and_network(sandbox, student):
             sock.connect(("1.1.1.1", 53))
 
 
+def test_isolated_python_without_capabilities(sandbox, student):
+    sys_ = student.import_module("sys")
+    names = type(sys.flags).__match_args__
+    flags = dict(zip(names, sys_.flags[: len(names)], strict=True))  # a tuple on the wire
+    assert flags["no_user_site"] == 1 and flags["dont_write_bytecode"] == 1
+    assert flags["hash_randomization"] == 0  # PYTHONHASHSEED=0: set order as on every run
+    assert student.import_module("os").environ.get("PYTHONPATH") is None
+    path = sys_.path
+    assert not {"", "/tmp", HIDDEN} & set(path), path
+    where = student.import_module("inspect").getfile(student.import_module("torchgrade"))
+    if sandbox.method == "process":  # a link to the grader's own package comes first
+        assert os.path.realpath(where) == str(PACKAGE_DIR / "__init__.py")
+    else:  # the grader package from its one fixed place; not the grader's current folder
+        assert path[0] == "/opt/torchgrade" and os.getcwd() not in path
+        assert where == "/opt/torchgrade/torchgrade/__init__.py"
+    status = student.import_module("builtins").open("/proc/self/status").read()
+    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    assert int(fields["CapEff"], 16) == int(fields["CapPrm"], 16) == 0
+    assert int(fields["CapAmb"], 16) == 0 and fields["NoNewPrivs"].strip() == "1"
+
+
 def test_import_time_hang_and_crash_cost_only_their_cell():
     cells = [
         *CELLS[:2],
@@ -161,6 +184,20 @@ def test_import_time_hang_and_crash_cost_only_their_cell():
         worker.start_clock(10)
         assert StudentProxy(worker, {"sub"}, {}).sub.late() == "ok"
         worker.close()
+
+
+def test_the_submission_budget_covers_loading_and_tests():
+    limits = dataclasses.replace(LIMITS, submission_budget_s=3)
+    with Sandbox(limits=limits, method="process") as box:
+        box.load([ModuleSpec("sub", CELLS[:2], ["double"])])
+        worker, student = _fresh(box)
+        student.import_module("time").sleep(3.5)  # one test may use the rest of the budget
+        worker.close()
+        with pytest.raises(SandboxError, match=r"time budget \(3 s"):
+            box.spawn()  # but no further test starts
+    with Sandbox(limits=limits, method="process") as box:  # a hang while loading
+        with pytest.raises(SandboxError, match="time budget"):
+            box.load([ModuleSpec("sub", [CellSpec("hang", "while True: pass", "s.py")], [])])
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="submissions get their own uid only under root")

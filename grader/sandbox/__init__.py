@@ -5,6 +5,7 @@ submission, a worker per test.
   mounts and namespaces, its environment, the uids); the part an auditor reads.
 - :mod:`torchgrade.sandbox.lifecycle`: starting, restarting and ending those processes, and the
   trusted end of each worker.
+- :mod:`torchgrade.sandbox.cgroup`: a memory cgroup per submission, where one can be made.
 - :mod:`torchgrade.sandbox.inprocess`: ``--no-sandbox``, the in-process stand-in for debugging.
 
 The processes' own side is :mod:`torchgrade.worker`; their conversation is

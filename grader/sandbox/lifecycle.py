@@ -2,10 +2,13 @@
 
 Trusted side. The grader starts one **zygote** per process, as :mod:`torchgrade.sandbox.policy`
 says. The zygote imports torch once and never runs student code. For each submission it forks
-a **template** that executes the submission's cells once and forks a fresh **worker** per test
-(milliseconds). When the submission is done the zygote kills everything of that uid and
-removes its folder. A template that hangs, crashes or stops answering is replaced by a new one.
-Everything this module reads from those processes goes through :mod:`torchgrade.control`'s checks.
+a **template** (in namespaces of its own, and a memory cgroup, where possible) that executes
+the submission's cells once and forks a fresh **worker** per test (milliseconds). When the
+submission is done the zygote kills the template's namespace (or everything of its uid) and
+its files go with it. A template that hangs, crashes or stops answering is replaced by a new
+one. The whole submission, loading and tests, has one wall-clock budget
+(:attr:`~torchgrade.course.Limits.submission_budget_s`), kept here. Everything this module reads
+from those processes goes through :mod:`torchgrade.control`'s checks.
 """
 
 import atexit
@@ -28,6 +31,7 @@ from torchgrade import control
 from torchgrade.control import ControlError, Op
 from torchgrade.course import Limits
 from torchgrade.framing import PeerClosed, ProtocolError, Timeout, recv_message, send_message
+from torchgrade.sandbox.cgroup import MemoryCgroup, memory_cgroup
 from torchgrade.sandbox.policy import (
     SANDBOX_UIDS,
     resolve_method,
@@ -136,18 +140,18 @@ class Worker:
 class Zygote:
     """The trusted end of a zygote process: forks templates, reaps them.
 
-    One per (isolation method, hidden paths) and grader process, reused by every submission
-    that process grades (see :func:`zygote_for`).
+    One per (isolation method, hidden paths, fresh namespaces or not) and grader process,
+    reused by every submission that process grades (see :func:`zygote_for`).
     """
 
-    def __init__(self, method: str, hide: list[Path]):
+    def __init__(self, method: str, hide: list[Path], fresh: bool = True):
         self.method = method
         self.hide = hide
         self.workdir = tempfile.mkdtemp(prefix="torchgrade-")
         os.chmod(self.workdir, 0o1777)  # templates of other uids make their folders here
         ours, theirs = socket.socketpair()
         self.proc = subprocess.Popen(
-            zygote_command(method, hide, self.workdir, theirs.fileno()),
+            zygote_command(method, hide, self.workdir, theirs.fileno(), fresh),
             pass_fds=[theirs.fileno()],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -179,14 +183,18 @@ class Zygote:
         return self.proc.poll() is None and self.ctrl.fileno() >= 0
 
     def new_template(
-        self, uid: int | None, limits: Limits
+        self, uid: int | None, limits: Limits, cgroup_fd: int | None = None
     ) -> tuple[int, socket.socket, OutputReader]:
-        """Fork a template; returns its pid, its control socket and its output."""
+        """Fork a template (into the cgroup whose procs file is ``cgroup_fd``, if any).
+
+        Returns its pid, its control socket and its output.
+        """
         ours, theirs = socket.socketpair()
         read_end, write_end = os.pipe()
+        fds = [theirs.fileno(), write_end] + ([] if cgroup_fd is None else [cgroup_fd])
         try:
             send_message(self.ctrl, control.template_request(uid, limits))
-            socket.send_fds(self.ctrl, [b"T"], [theirs.fileno(), write_end])
+            socket.send_fds(self.ctrl, [b"T"], fds)
             pid = self._ask(CONTROL_TIMEOUT_S, control.read_pid)
         except OSError as exc:
             ours.close()
@@ -232,12 +240,12 @@ class Zygote:
 _ZYGOTES: dict[tuple, Zygote] = {}
 
 
-def zygote_for(method: str, hide: list[Path]) -> Zygote:
+def zygote_for(method: str, hide: list[Path], fresh: bool = True) -> Zygote:
     """This process's zygote for a method and set of hidden paths, started if needed."""
-    key = (method, tuple(hide))
+    key = (method, tuple(hide), fresh)
     zygote = _ZYGOTES.get(key)
     if zygote is None or not zygote.alive:
-        zygote = _ZYGOTES[key] = Zygote(method, hide)
+        zygote = _ZYGOTES[key] = Zygote(method, hide, fresh)
     return zygote
 
 
@@ -260,12 +268,22 @@ class Sandbox:
     """One submission's template (restarted as needed) and the workers forked from it.
 
     Use as a context manager; :meth:`close` leaves no process of the submission behind.
+    ``fresh=False`` keeps templates in the zygote's namespaces (the fallback where the
+    kernel allows no others; for comparison in ``bench/sandbox.py``).
     """
 
-    def __init__(self, *, limits: Limits, hide: Iterable[Path] = (), method: str = "auto"):
+    def __init__(
+        self,
+        *,
+        limits: Limits,
+        hide: Iterable[Path] = (),
+        method: str = "auto",
+        fresh: bool = True,
+    ):
         self.limits = limits
         self.hide = [Path(p) for p in hide]
         self.method = resolve_method(method)
+        self.fresh = fresh
         self.isolation = Isolation(
             self.method,
             limits=asdict(limits),
@@ -276,8 +294,10 @@ class Sandbox:
         self.ctrl: socket.socket | None = None
         self.output: OutputReader | None = None
         self.uid: int | None = None
+        self.cgroup: MemoryCgroup | None = None
         self.modules: list[ModuleSpec] = []
         self.restarts = 0
+        self.budget_ends: float | None = None  # the submission's deadline, from its first fork
 
     def __enter__(self) -> "Sandbox":
         return self
@@ -290,21 +310,56 @@ class Sandbox:
     def start(self) -> None:
         """Make sure the zygote is starting (it imports torch while the grader goes on)."""
         if self.zygote is None or not self.zygote.alive:
-            self.zygote = zygote_for(self.method, self.hide)
+            self.zygote = zygote_for(self.method, self.hide, self.fresh)
 
     def ready(self) -> None:
         """Fork this submission's template from the zygote and wait until it answers."""
         if self.ctrl is not None:
             return
+        self._check_budget()
         self.start()
         info = self.zygote.ready()
+        if self.budget_ends is None:  # the zygote's start-up is the grader's, not the student's
+            self.budget_ends = time.monotonic() + self.limits.submission_budget_s
         # Root runs each submission as a fresh unprivileged uid; anyone else stays themselves.
         self.uid = random.choice(SANDBOX_UIDS) if os.geteuid() == 0 else None
-        self.pid, self.ctrl, self.output = self.zygote.new_template(self.uid, self.limits)
+        self.cgroup = memory_cgroup(self.limits.submission_memory_mib)
+        procs = self.cgroup.procs_fd() if self.cgroup else None
+        try:
+            self.pid, self.ctrl, self.output = self.zygote.new_template(
+                self.uid, self.limits, procs
+            )
+        finally:
+            if procs is not None:
+                os.close(procs)
         uid = self._ask(START_TIMEOUT_S, control.read_template_ready)
         own = "unprivileged, of its own" if self.uid is not None else "the grader's"
         self.isolation.network = info.network
+        self.isolation.namespaces = info.namespaces
         self.isolation.user = f"uid {uid} ({own})"
+        self.isolation.memory = self._memory_bound()
+
+    def _memory_bound(self) -> str:
+        """What bounds the submission's memory, checked here: the template is in its cgroup."""
+        per_process = f"{self.limits.memory_mib} MiB of address space per process"
+        if self.cgroup is None:
+            return f"{per_process} (no memory cgroup could be made here)"
+        if not self.cgroup.members():
+            return f"{per_process} (the template did not join its cgroup)"
+        return f"{self.cgroup.describe()}; {per_process}"
+
+    def _budget_left(self) -> float:
+        """Seconds left of the submission's wall-clock budget (load and tests together)."""
+        if self.budget_ends is None:
+            return self.limits.submission_budget_s
+        return self.budget_ends - time.monotonic()
+
+    def _check_budget(self) -> None:
+        if self._budget_left() <= 0:
+            raise SandboxError(
+                f"the submission used up its time budget ({self.limits.submission_budget_s:g} s "
+                "for loading and every test together)"
+            )
 
     def _send(self, header: dict) -> None:
         try:
@@ -321,6 +376,9 @@ class Sandbox:
             self.ctrl.close()
             self.ctrl = None
             self.zygote.reap(self.pid)
+        if self.cgroup is not None:
+            self.cgroup.remove()
+            self.cgroup = None
 
     def _restart(self) -> None:
         """Replace a broken template; give up after several failures in a row."""
@@ -340,8 +398,10 @@ class Sandbox:
     ) -> LoadResult:
         """Execute the submission's cells in the template, blaming hangs and crashes on a cell.
 
-        A cell that hangs past ``import_timeout_s`` or kills the template is recorded as that
-        cell's error; the template is restarted without it and the rest loads normally.
+        Loading all the cells has ``import_timeout_s``; a cell that is still running then, or
+        that kills the template, is recorded as that cell's error; the template is restarted
+        without it and the rest loads normally, with a fresh clock. All of it counts against
+        the submission's budget: when that runs out, loading fails as a whole.
         """
         blamed: dict[tuple[str, str], str] = {}
         while True:
@@ -371,10 +431,12 @@ class Sandbox:
         self._send(control.load_request(modules))
         current = None
         timeout = self.limits.import_timeout_s
+        ends = time.monotonic() + min(timeout, self._budget_left())
         while True:
             try:
-                event = self._ask(timeout, control.read_load_event)
+                event = self._ask(max(0.001, ends - time.monotonic()), control.read_load_event)
             except SandboxError as exc:
+                self._check_budget()
                 if current is None:
                     raise
                 if isinstance(exc, SandboxTimeout):
@@ -394,7 +456,13 @@ class Sandbox:
     # --------------------------------------------------------------------- workers
 
     def spawn(self) -> Worker:
-        """A fresh worker for one test (the template forked it ahead of time)."""
+        """A fresh worker for one test (the template forked it ahead of time).
+
+        Raises:
+            SandboxError: no worker can be had, or the submission's time budget is spent (a
+                test already running keeps its own limit).
+        """
+        self._check_budget()
         for attempt in range(2):
             try:
                 self._send(control.spawn_request())

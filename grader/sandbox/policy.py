@@ -3,15 +3,32 @@
 Trusted side; this is the part to audit. A zygote (``python -m torchgrade.worker``) runs
 
 - under ``bubblewrap`` (``bwrap``) when available: own pid, network, IPC and UTS namespaces,
-  a read-only view of just the system, Python and the ``grader`` package with the hidden
-  suites and the solutions masked, a private ``/tmp``, ``--die-with-parent``;
+  a read-only view of an explicit allow-list (the system, the Python installation and its
+  packages, the grader package ``torchgrade`` under :data:`SANDBOX_PACKAGE_ROOT`) with the
+  hidden suites and the solutions masked, a private ``/tmp``, ``--die-with-parent``;
 - as a plain child process otherwise (``process``): the same limits, its own session, a new
   network namespace where the kernel allows one.
+
+Python runs isolated (:data:`PYTHON_FLAGS`: no user site, no bytecode written, not the current
+folder on ``sys.path``, and an environment the grader writes whole, so no variable of its own
+or of the submission's reaches the interpreter); ``-E`` is left out only so that
+``PYTHONHASHSEED=0`` keeps string hashing, and so a submission's set order, the same on every
+run. The ``torchgrade`` package is found at one fixed place, put first on ``sys.path`` by
+:data:`BOOTSTRAP`.
+
+Each submission's template gets **namespaces of its own** (mount, pid and IPC: an empty
+``/tmp``, ``/var/tmp`` and ``/dev/shm``, a ``/proc`` of its own processes, its own System V
+IPC; killing it ends everything it started) where the zygote may create them: it keeps
+CAP_SYS_ADMIN for that (``--cap-add``; inside a user namespace of its own when the grader is
+not root) and every template drops all capabilities before the submission's code runs. Where
+that is impossible (``fresh=False``; the process method when not root; a kernel that refuses;
+Python or the grader under /tmp) templates share the zygote's namespaces, as the report says.
 
 When the grader runs as root, each submission's template becomes a uid of its own drawn from
 :data:`SANDBOX_UIDS` (a process can signal, trace or count against the process limit only of
 its own uid, so submissions graded side by side stay apart). The resource limits themselves
-are the course's (:class:`torchgrade.course.Limits`), applied inside by :mod:`torchgrade.worker`.
+are the course's (:class:`torchgrade.course.Limits`), applied inside by :mod:`torchgrade.worker`;
+the total memory of a submission is bounded by :mod:`torchgrade.sandbox.cgroup`.
 """
 
 import os
@@ -27,7 +44,14 @@ from torchgrade.specs import SandboxError
 
 SANDBOX_UIDS = range(200_000, 300_000)  # unprivileged, no passwd entry, one per sandbox
 METHODS = ("bubblewrap", "process")
-PACKAGE_HOME = "/run/torchgrade"  # inside bubblewrap: where the worker finds its package
+SANDBOX_PACKAGE_ROOT = "/opt/torchgrade"  # under bubblewrap, the package is here/torchgrade
+# -P (3.11+): not the current folder on sys.path; 3.10 puts the private /tmp there instead.
+PYTHON_FLAGS = ("-s", "-B", *(("-P",) if sys.version_info >= (3, 11) else ()))
+# ``python FLAGS -c BOOTSTRAP ROOT ARGS...``: the worker's entry point, ROOT first on sys.path.
+BOOTSTRAP = (
+    "import runpy, sys; sys.path.insert(0, sys.argv.pop(1)); "
+    "runpy.run_module('torchgrade.worker', run_name='__main__', alter_sys=True)"
+)
 
 
 @cache
@@ -79,14 +103,51 @@ def hidden_paths(course_suites: Path, course_root: Path) -> list[Path]:
     return sorted({p.resolve() for p in paths if p.exists()})
 
 
-def package_home(method: str, workdir: str) -> str:
-    """The folder on a worker's ``sys.path`` that holds ``torchgrade``: a link to this package.
+@cache
+def bwrap_admin_flags() -> tuple[str, ...]:
+    """bubblewrap flags that leave the zygote CAP_SYS_ADMIN, or ``()`` where none work.
 
-    The worker imports exactly the grader's own package (not whatever an installation or the
-    current folder would give), and through the sandbox's view of it, with secrets masked.
+    As root, the capability itself; otherwise inside a user namespace of the sandbox's own
+    (where the kernel allows unprivileged ones): enough to make namespaces and mounts there.
     """
-    if method == "bubblewrap":
-        return PACKAGE_HOME
+    path = bwrap_available()
+    if not path:
+        return ()
+    flags = ("--cap-add", "CAP_SYS_ADMIN")
+    if os.geteuid() != 0:
+        flags = ("--unshare-user", *flags)
+    probe = [path, "--ro-bind", "/", "/", "--unshare-pid", "--cap-drop", "ALL", *flags, "true"]
+    try:
+        ok = subprocess.run(probe, capture_output=True, timeout=20).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        ok = False
+    return flags if ok else ()
+
+
+def zygote_command(
+    method: str, hide: list[Path], workdir: str, ctrl_fd: int, fresh: bool = True
+) -> list[str]:
+    """The command line that starts a zygote under ``method`` (a resolved one).
+
+    ``fresh``: give each template namespaces of its own where possible (see the module's
+    docstring); ``False`` keeps the shared ones (the fallback, for comparison).
+    """
+    why_shared = "not asked for" if not fresh else _why_no_private_tmp(method)
+    fresh = not why_shared
+    args = ["--ctrl-fd", str(ctrl_fd)] + (["--shared-namespaces", why_shared] if why_shared else [])
+    if method == "process":
+        python = [sys.executable, *PYTHON_FLAGS, "-c", BOOTSTRAP, package_home(workdir)]
+        return [*python, *args, "--workdir", workdir, "--unshare-net"]
+    python = [sys.executable, *PYTHON_FLAGS, "-c", BOOTSTRAP, SANDBOX_PACKAGE_ROOT]
+    return [*_bwrap_prefix(hide, fresh), *python, *args, "--workdir", "/tmp"]
+
+
+def package_home(workdir: str) -> str:
+    """The process method's package root: a folder holding a link ``torchgrade`` to this package.
+
+    The folder is ``grader/`` and the package ``torchgrade``: the link lets the worker import
+    exactly the grader's own files, never an installation's or the current folder's.
+    """
     home = os.path.join(workdir, "lib")
     os.makedirs(home, exist_ok=True)
     link = os.path.join(home, "torchgrade")
@@ -95,23 +156,26 @@ def package_home(method: str, workdir: str) -> str:
     return home
 
 
-def zygote_command(method: str, hide: list[Path], workdir: str, ctrl_fd: int) -> list[str]:
-    """The command line that starts a zygote under ``method`` (a resolved one)."""
-    worker = [sys.executable, "-s", "-B", "-m", "torchgrade.worker", "--ctrl-fd", str(ctrl_fd)]
-    if method == "process":
-        return [*worker, "--workdir", workdir, "--unshare-net"]
-    return [*_bwrap_prefix(hide), *worker, "--workdir", "/tmp"]
+def _why_no_private_tmp(method: str) -> str:
+    """A reason to keep the shared /tmp, or ``""``: a private one would hide our Python."""
+    needed = readable_paths() + ([PACKAGE_DIR.resolve()] if method == "process" else [])
+    if any(Path("/tmp") in path.parents for path in needed):
+        return "Python or the grader lives under /tmp, which each submission's own would hide"
+    return ""
 
 
 def zygote_environment(method: str, workdir: str) -> dict[str, str]:
-    """The zygote's whole environment: nothing of the grader's is inherited."""
+    """The zygote's whole environment: nothing of the grader's is inherited.
+
+    Python reads only ``PYTHONHASHSEED`` and ``PYTHONDONTWRITEBYTECODE`` of it; the rest is for
+    what the submission and its libraries read.
+    """
     home = "/tmp" if method == "bubblewrap" else workdir
     return {
         "PATH": "/usr/bin:/bin",
         "HOME": home,
         "TMPDIR": home,
         "LANG": "C.UTF-8",
-        "PYTHONPATH": package_home(method, workdir),
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONHASHSEED": "0",
         "OMP_NUM_THREADS": "1",
@@ -124,7 +188,7 @@ def zygote_environment(method: str, workdir: str) -> dict[str, str]:
     }
 
 
-def _bwrap_prefix(hide: list[Path]) -> list[str]:
+def _bwrap_prefix(hide: list[Path], fresh: bool = True) -> list[str]:
     """bubblewrap: a fresh root with read-only system, Python and grader; secrets masked."""
     args = [
         bwrap_available(),
@@ -138,8 +202,12 @@ def _bwrap_prefix(hide: list[Path]) -> list[str]:
         "--cap-drop",
         "ALL",
     ]
+    if fresh:  # the zygote makes each template's namespaces; templates drop it before loading
+        args += bwrap_admin_flags()
     if os.geteuid() == 0:  # templates drop to their own uid, and then have no capability
         args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+        if fresh:  # the zygote kills a template, of another uid, and with it its namespace
+            args += ["--cap-add", "CAP_KILL"]
     for top in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc"):
         if os.path.islink(top):
             args += ["--symlink", os.readlink(top), top]
@@ -149,43 +217,44 @@ def _bwrap_prefix(hide: list[Path]) -> list[str]:
     # bound on top of it instead of being hidden by it.
     args += ["--perms", "1777", "--tmpfs", "/tmp"]
     made = {"/", "/tmp"}
-    for path in _readable_paths(hide):
-        for parent in reversed(path.parents):
+    binds = [(path, path) for path in readable_paths()]
+    binds.append((PACKAGE_DIR, Path(SANDBOX_PACKAGE_ROOT) / "torchgrade"))
+    for source, target in binds:
+        for parent in reversed(target.parents):
             if str(parent) not in made:
                 made.add(str(parent))
                 args += ["--perms", "0755", "--dir", str(parent)]
-        args += ["--ro-bind", str(path), str(path)]
+        args += ["--ro-bind", str(source), str(target)]
     args += ["--proc", "/proc", "--dev", "/dev"]
-    args += ["--dir", PACKAGE_HOME, "--symlink", str(PACKAGE_DIR), f"{PACKAGE_HOME}/torchgrade"]
-    for secret in hide:
+    for secret in _masked(hide):
         args += ["--perms", "0000", "--tmpfs", str(secret)]
     return [*args, "--chdir", "/tmp", "--"]
 
 
-def _readable_paths(hide: list[Path]) -> list[Path]:
-    """Python, its packages and the grader package; never a folder holding a secret."""
-    wanted = {
-        Path(sys.prefix),
-        Path(sys.base_prefix),
-        Path(sys.exec_prefix),
-        Path(os.path.realpath(sys.executable)).parent,
-        PACKAGE_DIR,
-    }
-    wanted |= {Path(p) for p in sys.path if p and os.path.isdir(p)}
-    # An installation folder (a venv, site-packages) may hold the secrets when the grader
-    # is pip-installed rather than run from its repository; it holds nothing else secret,
-    # and the secrets inside it are masked after the binds, so it is bound all the same.
-    installed = _installation_dirs()
+def _masked(hide: list[Path]) -> list[Path]:
+    """The secrets where they are, and where the grader package's bind shows them again."""
+    package = PACKAGE_DIR.resolve()
+    moved = [
+        Path(SANDBOX_PACKAGE_ROOT) / "torchgrade" / secret.relative_to(package)
+        for secret in hide
+        if package in secret.parents
+    ]
+    return [*hide, *moved]
+
+
+def readable_paths() -> list[Path]:
+    """The allow-list besides the system folders: the Python installation and its packages.
+
+    Named one by one (prefixes, the interpreter's folder, the standard library and
+    site-packages), never taken from ``sys.path`` or the current folder. Such a folder may hold
+    the secrets (a grader pip-installed into site-packages): they are masked after the binds.
+    The grader package is bound apart, at :data:`SANDBOX_PACKAGE_ROOT`.
+    """
     keep = set()
-    for path in (p.resolve() for p in wanted):
-        holds_secret = (
-            any(s == path or (path in s.parents and path not in installed) for s in hide)
-            and path != PACKAGE_DIR
-        )
+    for path in _installation_dirs():
         under_system = path.parts[1:2] and "/" + path.parts[1] in ("/usr", "/etc")
         # The worker's own private /tmp must stay writable: never bind /tmp itself.
-        private = path in (Path("/"), Path("/tmp"))
-        if not holds_secret and not under_system and not private:
+        if not under_system and path not in (Path("/"), Path("/tmp")):
             keep.add(path)
     # A folder inside another kept folder is bound with it.
     return sorted(p for p in keep if not any(q in p.parents for q in keep))
@@ -193,6 +262,9 @@ def _readable_paths(hide: list[Path]) -> list[Path]:
 
 def _installation_dirs() -> set[Path]:
     """Folders that hold only the Python installation and its packages."""
-    dirs = {sys.prefix, sys.base_prefix, sys.exec_prefix}
-    dirs |= {sysconfig.get_paths()[key] for key in ("purelib", "platlib", "stdlib")}
-    return {Path(d).resolve() for d in dirs if d}
+    dirs = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    dirs.add(os.path.dirname(os.path.realpath(sys.executable)))
+    for scheme_vars in ({}, {"base": sys.base_prefix, "platbase": sys.base_exec_prefix}):
+        paths = sysconfig.get_paths(vars=scheme_vars)
+        dirs |= {paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")}
+    return {Path(d).resolve() for d in dirs if d and os.path.isdir(d)}

@@ -3,8 +3,9 @@
 The process tree (``python -m torchgrade.worker``, started by :mod:`torchgrade.sandbox.lifecycle`)::
 
     zygote          imports and warms up torch once; never runs student code
-      └─ template   one per submission: a fork under a uid of its own; executes the
-         │          submission's cells once, then waits
+      └─ template   one per submission: a fork under a uid of its own, pid 1 of its own
+         │          pid, mount and IPC namespaces (where the zygote may make them), hard
+         │          limits set; executes the submission's cells once, then waits
          └─ worker  one per test: a fork of the template, limits applied, serves calls
 
 - :mod:`torchgrade.worker.processes`: the zygote and the template (their control loops);

@@ -5,6 +5,13 @@ code, and forks a template per submission; the template executes the submission'
 (:mod:`torchgrade.worker.loader`) and forks a worker per test (:mod:`torchgrade.worker.server`).
 Requests come in and answers go out as :mod:`torchgrade.control` messages; the limits are the
 course's :class:`~torchgrade.course.Limits`, received with each template request.
+
+Where the zygote may (see :mod:`torchgrade.sandbox.policy`), each template is the first process
+of pid, mount and IPC namespaces of its own, with empty writable places and its own /proc;
+killing it ends everything the submission started, and its files and IPC objects go with it.
+Before the submission's first cell, the template joins its memory cgroup (when the grader
+sent one), drops to its uid and every capability, and sets the hard limits that nothing
+forked from it can raise.
 """
 
 import argparse
@@ -34,17 +41,28 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--ctrl-fd", type=int, required=True)
     parser.add_argument("--unshare-net", action="store_true", help="leave the network namespace")
     parser.add_argument("--workdir", required=True, help="where templates make their folders")
+    parser.add_argument(
+        "--shared-namespaces", metavar="WHY", help="templates share the zygote's namespaces"
+    )
     args = parser.parse_args(argv)
 
     ctrl = socket.socket(fileno=args.ctrl_fd)
     network = system.unshare_network() if args.unshare_net else "isolated by the sandbox"
     system.become_subreaper()
+    # Tried before torch is imported: the probe forks, and a small process forks fast.
+    problem = args.shared_namespaces or system.fresh_namespaces_problem()
     warm_up()
     gc.freeze()  # torch & co. stay shared with every template and worker forked from here
     system.rlimit(resource.RLIMIT_CORE, 0)
     torch_version = sys.modules["torch"].__version__
-    send_message(ctrl, control.zygote_ready(network, sys.version.split()[0], torch_version))
-    Zygote(ctrl, args.workdir).serve()
+    namespaces = FRESH if not problem else f"{SHARED} ({problem})"
+    info = control.zygote_ready(network, namespaces, sys.version.split()[0], torch_version)
+    send_message(ctrl, info)
+    Zygote(ctrl, args.workdir, fresh=not problem).serve()
+
+
+FRESH = "own per submission: mount, pid and IPC namespaces, empty /tmp"
+SHARED = "shared by the submissions of this grader process"
 
 
 def warm_up() -> None:
@@ -79,11 +97,12 @@ class Zygote:
     Serves :data:`torchgrade.control.ZYGOTE_OPS` on ``ctrl``.
     """
 
-    def __init__(self, ctrl: socket.socket, workdir: str):
+    def __init__(self, ctrl: socket.socket, workdir: str, fresh: bool):
         self.ctrl = ctrl
         self.workdir = workdir
         self.templates: dict[int, int | None] = {}  # pid -> uid (None: the zygote's own)
         self.reaper = system.Reaper()
+        self.namespaces = system.PidNamespaces() if fresh else None
 
     def serve(self) -> None:
         while True:
@@ -98,24 +117,30 @@ class Zygote:
             elif request.op is Op.REAP:
                 uid = self.reap(request.pid)
                 send_message(self.ctrl, control.status_answer("removed"))
-                self.reaper.wait_for_exit(request.pid, uid)  # after answering: the grader goes on
+                if self.namespaces is None:  # after answering: the grader goes on
+                    self.reaper.wait_for_exit(request.pid, uid)
             elif request.op is Op.STATE:
                 send_message(self.ctrl, control.state_answer(system.process_state(request.pid)))
             self.reaper.reap_zombies()
 
     def fork_template(self, uid: int | None, limits: Limits) -> int:
-        _, fds, _, _ = socket.recv_fds(self.ctrl, 1, 2)
-        ctrl_fd, out_fd = fds
+        """Fork a template: with fds control, output and (optionally) its cgroup's procs file."""
+        _, fds, _, _ = socket.recv_fds(self.ctrl, 1, 3)
+        ctrl_fd, out_fd, *cgroup = fds
         _flush_std()
-        pid = os.fork()
+        fresh = self.namespaces is not None
+        pid = self.namespaces.fork() if fresh else os.fork()
         if pid == 0:
             try:
                 self.ctrl.close()
-                _become_template(ctrl_fd, out_fd, uid, limits, self.workdir)
+                if fresh:  # the zygote's own pid namespace is none of the template's business
+                    self.namespaces.close()
+                root = "/tmp" if fresh else self.workdir
+                _become_template(ctrl_fd, out_fd, cgroup, uid, limits, root, fresh)
             finally:
                 os._exit(0)
-        os.close(ctrl_fd)
-        os.close(out_fd)
+        for fd in fds:
+            os.close(fd)
         self.templates[pid] = uid
         return pid
 
@@ -125,6 +150,19 @@ class Zygote:
         Returns the uid they ran as (``None``: the zygote's own).
         """
         uid = self.templates.pop(pid, None)
+        if self.namespaces is not None:
+            # The first process of a pid namespace: the kernel kills the rest with it, and
+            # its files (tmpfs) and IPC objects go with the last of them. Waiting here, before
+            # answering, lets the grader find nothing left (and remove its cgroup) at once.
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except PermissionError:  # no CAP_KILL here: kill it as its own uid
+                system.as_uid(uid, lambda: system.send_signal(pid, signal.SIGKILL))
+            except ProcessLookupError:
+                pass
+            system.wait_for(pid)
+            self.reaper.forget(pid)
+            return uid
         folder = _template_dir(self.workdir, pid)
         if uid is None:
             system.kill_group(pid)
@@ -135,20 +173,40 @@ class Zygote:
         return uid
 
 
-def _become_template(ctrl_fd: int, out_fd: int, uid: int | None, limits: Limits, root: str) -> None:
-    """In the forked child: own session, own uid, limits, own folder; then serve the grader."""
+def _become_template(
+    ctrl_fd: int,
+    out_fd: int,
+    cgroup: list[int],
+    uid: int | None,
+    limits: Limits,
+    root: str,
+    fresh: bool,
+) -> None:
+    """In the forked child, before any student code: cgroup, session, namespaces, uid,
+    capabilities, hard limits, own folder; then serve the grader."""
+    for fd in cgroup:  # opened by the grader: the kernel checks its rights, not ours
+        try:
+            os.write(fd, b"0")  # "0": this process; its children follow it
+        except OSError:
+            pass  # the grader sees an empty cgroup and reports memory as not bounded
+        os.close(fd)
     os.setsid()
     os.dup2(out_fd, 1)
     os.dup2(out_fd, 2)
     os.close(out_fd)
+    tasks = 1 if uid is not None else system.tasks_of_uid(os.getuid())  # before /proc changes
+    if fresh:
+        system.enter_private_namespaces(limits.submission_memory_mib)
+    system.drop_bounding_set()
     if uid is not None:
         system.drop_privileges(uid)
-    system.set_common_limits(limits)
-    system.limit_template_processes()
+    system.drop_capabilities()
+    system.set_submission_limits(limits, tasks)
     folder = _template_dir(root, os.getpid())
     os.mkdir(folder, 0o700)
     os.chdir(folder)
     tempfile.tempdir = folder
+    os.environ["TMPDIR"] = os.environ["HOME"] = folder
     ctrl = socket.socket(fileno=ctrl_fd)
     send_message(ctrl, control.template_ready(os.getuid()))
     Template(ctrl, limits, folder).serve()

@@ -8,17 +8,26 @@ what depends on them degrades instead of failing.
 """
 
 import ctypes
+import math
 import os
 import resource
 import signal
 import sys
 import time
 from collections.abc import Callable
+from functools import cache
 
 from torchgrade.course import Limits
 
 LINUX = sys.platform.startswith("linux")
 PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER = 1, 36
+PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 24, 38, 47, 4
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWPID = 0x00020000, 0x08000000, 0x20000000
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x8, 0x4000, 0x40000
+CAPABILITY_VERSION_3, LAST_CAPABILITY = 0x20080522, 63
+# Writable places a submission gets afresh (those that exist here): nothing written there
+# is seen by another submission, and all of it vanishes with the submission's namespaces.
+PRIVATE_PLACES = ("/tmp", "/var/tmp", "/dev/shm")
 MIB = 1 << 20
 EXTRA_TEMPLATE_TASKS = 64  # processes and threads import-time code may add to the uid's
 REMEMBERED_STATUSES = 256  # exit statuses of children reaped in passing, most recent kept
@@ -35,39 +44,49 @@ def rlimit(which: int, value: int, hard: int | None = None) -> None:
         pass
 
 
-def set_common_limits(limits: Limits) -> None:
-    """Limits shared by the template and its workers: memory, file size, no core dumps."""
+def set_submission_limits(limits: Limits, tasks: int) -> None:
+    """The ceiling of everything the submission will run, set in its template before its code.
+
+    Soft and hard limits alike, so that the template's later code (which the submission's
+    cells may have replaced) and every worker forked from it can only lower them: address
+    space, file size and CPU seconds per process (a worker lowers CPU to its own limit), no
+    core dumps, and at most ``tasks`` + :data:`EXTRA_TEMPLATE_TASKS` processes and threads of
+    the submission's uid (root ignores RLIMIT_NPROC: the template has dropped to its own uid).
+    """
     rlimit(resource.RLIMIT_AS, limits.memory_mib * MIB)
     rlimit(resource.RLIMIT_FSIZE, limits.file_size_mib * MIB)
     rlimit(resource.RLIMIT_CORE, 0)
+    budget = max(1, math.ceil(limits.submission_budget_s))
+    rlimit(resource.RLIMIT_CPU, budget, budget + 2)  # SIGXCPU, then SIGKILL
+    if os.getuid() != 0 and tasks:
+        rlimit(resource.RLIMIT_NPROC, tasks + EXTRA_TEMPLATE_TASKS)
     # A write past RLIMIT_FSIZE then fails with an OSError instead of killing the worker.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 
 
 def set_worker_limits(limits: Limits) -> None:
-    """A worker's own limits: CPU seconds, and no new process or thread."""
+    """A worker's own limits: CPU seconds, and no new process or thread.
+
+    Best effort: this runs in a fork of the template, after the submission's cells, which may
+    have replaced it; the ceiling that holds whatever they did is :func:`set_submission_limits`.
+    """
     rlimit(resource.RLIMIT_CPU, limits.cpu_s, limits.cpu_s + 2)  # SIGXCPU, then SIGKILL
     rlimit(resource.RLIMIT_NPROC, 0)  # no processes, no threads (non-root uids)
 
 
-def limit_template_processes() -> None:
-    """Cap what import-time code may fork (a fork bomb in a cell stops here).
+def tasks_of_uid(uid: int) -> int:
+    """Processes and threads of ``uid`` we can see (0 where there is no /proc: macOS).
 
-    RLIMIT_NPROC counts every task of the uid, so the cap is what the uid runs now plus
-    room for the workers; root ignores it (the sandbox then drops to nobody first).
+    RLIMIT_NPROC counts every task of the uid, so the template's cap builds on this count.
     """
-    if os.getuid() == 0:
-        return
     tasks = 0
     for pid in pids():
         try:
-            if os.stat(f"/proc/{pid}").st_uid == os.getuid():
+            if os.stat(f"/proc/{pid}").st_uid == uid:
                 tasks += len(os.listdir(f"/proc/{pid}/task"))
         except OSError:
             continue
-    if not tasks:  # no /proc (macOS): no count to build on, so no cap either
-        return
-    rlimit(resource.RLIMIT_NPROC, tasks + EXTRA_TEMPLATE_TASKS)
+    return tasks
 
 
 # ----------------------------------------------------------------------------- identity
@@ -126,6 +145,131 @@ def as_uid(uid: int, action: Callable[[], object]) -> None:
         finally:
             os._exit(0)
     os.waitpid(pid, 0)
+
+
+# ----------------------------------------------------------------------------- namespaces
+
+
+@cache
+def _libc() -> ctypes.CDLL:
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mount.argtypes = [ctypes.c_char_p] * 3 + [ctypes.c_ulong, ctypes.c_char_p]
+    return libc
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"{what}: {os.strerror(errno)}")
+
+
+def fresh_namespaces_problem() -> str:
+    """Why templates cannot get namespaces of their own here, or ``""`` when they can.
+
+    Tried in a throw-away child, exactly as :class:`PidNamespaces` and
+    :func:`enter_private_namespaces` will do it; call it before torch is imported (the fork
+    is then cheap).
+    """
+    if not LINUX:
+        return "no namespaces on this system"
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_end)
+        reason = b""
+        try:
+            child = PidNamespaces().fork()  # going back to our own pid namespace included
+            if child == 0:
+                try:
+                    enter_private_namespaces(1)
+                except BaseException:
+                    os._exit(1)
+                os._exit(0)
+            if os.waitpid(child, 0)[1] != 0:
+                reason = b"mounting a private /tmp and /proc failed"
+        except BaseException as exc:
+            reason = str(exc).encode()
+        os.write(write_end, reason)
+        os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as f:
+        reason = f.read().decode("utf-8", "replace")
+    os.waitpid(pid, 0)
+    return reason
+
+
+class PidNamespaces:
+    """Forks children that are each the first process (pid 1) of a new pid namespace.
+
+    Needs CAP_SYS_ADMIN (the zygote's, in bubblewrap's namespaces or as root). The parent
+    keeps its own namespaces: it goes back to its own pid namespace for later children.
+    """
+
+    def __init__(self) -> None:
+        self.own = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+
+    def fork(self) -> int:
+        """``os.fork()``, with the child alone in a new pid namespace (its pid there is 1)."""
+        _check(_libc().unshare(CLONE_NEWPID), "unshare(CLONE_NEWPID)")
+        pid = -1
+        try:
+            pid = os.fork()
+        finally:
+            if pid != 0:  # the parent (or a failed fork): our children stay ours again
+                _check(_libc().setns(self.own, CLONE_NEWPID), "setns(own pid namespace)")
+        return pid
+
+    def close(self) -> None:
+        os.close(self.own)
+
+
+def enter_private_namespaces(tmp_mib: int) -> None:
+    """Own mount and IPC namespaces, empty writable places and a /proc of our pid namespace.
+
+    For the first process of a fresh pid namespace, before any student code: a private copy
+    of the mount table (nothing mounted here propagates back), a fresh tmpfs of at most
+    ``tmp_mib`` MiB on each of :data:`PRIVATE_PLACES` that exists, a /proc that shows only
+    this pid namespace, and System V IPC of our own. The kernel removes all of it when the
+    namespace's last process is gone.
+    """
+    libc = _libc()
+    _check(libc.unshare(CLONE_NEWNS | CLONE_NEWIPC), "unshare(CLONE_NEWNS | CLONE_NEWIPC)")
+    _check(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "make mounts private")
+    options = f"mode=1777,size={tmp_mib}m".encode()
+    for place in PRIVATE_PLACES:
+        if os.path.isdir(place) and not os.path.islink(place):
+            flags = MS_NOSUID | MS_NODEV
+            _check(libc.mount(b"tmpfs", place.encode(), b"tmpfs", flags, options), place)
+    flags = MS_NOSUID | MS_NODEV | MS_NOEXEC
+    _check(libc.mount(b"proc", b"/proc", b"proc", flags, None), "mount /proc")
+
+
+def drop_bounding_set() -> None:
+    """Empty the capability bounding set, where we may (CAP_SETPCAP: a root process zygote).
+
+    Call it before dropping to another uid. Where we may not, :func:`drop_capabilities`'s
+    no-new-privs flag keeps exec from granting anything all the same.
+    """
+    if LINUX:
+        for cap in range(LAST_CAPABILITY + 1):
+            _libc().prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
+
+
+def drop_capabilities() -> None:
+    """No capability left, none to gain by exec (setuid files, file capabilities).
+
+    After a switch from root to another uid the kernel has cleared our capabilities already;
+    a zygote in a user namespace (an unprivileged bubblewrap) has them as its own uid, and
+    ambient ones survive exec: clear everything explicitly.
+    """
+    if not LINUX:
+        return
+    libc = _libc()
+    libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+    header = (ctypes.c_uint32 * 2)(CAPABILITY_VERSION_3, 0)
+    data = (ctypes.c_uint32 * 6)()  # effective, permitted, inheritable: twice 32 bits, all 0
+    _check(libc.capset(header, data), "capset")
 
 
 # ----------------------------------------------------------------------------- /proc
@@ -201,6 +345,14 @@ def kill_all_of_my_uid() -> None:
         if not alive:
             return
         time.sleep(0.002)
+
+
+def wait_for(pid: int) -> None:
+    """Reap one child (a killed one), whatever became of it."""
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:  # reaped in passing already
+        pass
 
 
 def describe_status(status: int) -> str:

@@ -1,6 +1,8 @@
 """Attack: kill the worker's parent (the submission's template) during a call.
 
-The grader replaces the template and goes on; the next test gets a fresh worker.
+The template is the first process of its own pid namespace, which ignores the signal; where
+templates share the zygote's namespaces, the grader replaces it and goes on. Either way the
+next test gets a fresh worker.
 
 scores: 1.3=0
 """

@@ -1,6 +1,8 @@
 """Attack: stop (SIGSTOP) the worker's parent so that no further worker can start.
 
-The grader notices the silent template, replaces it, and goes on.
+The template is the first process of its own pid namespace, which ignores the signal; where
+templates share the zygote's namespaces, the grader notices the silent template, replaces it,
+and goes on.
 
 scores: 1.3=0
 """
