@@ -13,8 +13,8 @@ Python runs isolated (:data:`PYTHON_FLAGS`: no user site, no bytecode written, n
 folder on ``sys.path``, and an environment the grader writes whole, so no variable of its own
 or of the submission's reaches the interpreter); ``-E`` is left out only so that
 ``PYTHONHASHSEED=0`` keeps string hashing, and so a submission's set order, the same on every
-run. The ``torchgrade`` package is found at one fixed place, put first on ``sys.path`` by
-:data:`BOOTSTRAP`.
+run. The ``torchgrade`` package is imported from one fixed folder by :data:`BOOTSTRAP`, never
+through ``sys.path``.
 
 Each submission's template gets **namespaces of its own** (mount, pid and IPC: an empty
 ``/tmp``, ``/var/tmp`` and ``/dev/shm``, a ``/proc`` of its own processes, its own System V
@@ -47,9 +47,13 @@ METHODS = ("bubblewrap", "process")
 SANDBOX_PACKAGE_ROOT = "/opt/torchgrade"  # under bubblewrap, the package is here/torchgrade
 # -P (3.11+): not the current folder on sys.path; 3.10 puts the private /tmp there instead.
 PYTHON_FLAGS = ("-s", "-B", *(("-P",) if sys.version_info >= (3, 11) else ()))
-# ``python FLAGS -c BOOTSTRAP ROOT ARGS...``: the worker's entry point, ROOT first on sys.path.
+# ``python FLAGS -c BOOTSTRAP PACKAGE ARGS...``: the worker's entry point, with ``torchgrade``
+# imported from the folder PACKAGE (the repository's grader/), whatever sys.path holds.
 BOOTSTRAP = (
-    "import runpy, sys; sys.path.insert(0, sys.argv.pop(1)); "
+    "import importlib.util as u, runpy, sys; d = sys.argv.pop(1); "
+    "s = u.spec_from_file_location('torchgrade', d + '/__init__.py', "
+    "submodule_search_locations=[d]); m = u.module_from_spec(s); "
+    "sys.modules['torchgrade'] = m; s.loader.exec_module(m); "
     "runpy.run_module('torchgrade.worker', run_name='__main__', alter_sys=True)"
 )
 
@@ -136,24 +140,10 @@ def zygote_command(
     fresh = not why_shared
     args = ["--ctrl-fd", str(ctrl_fd)] + (["--shared-namespaces", why_shared] if why_shared else [])
     if method == "process":
-        python = [sys.executable, *PYTHON_FLAGS, "-c", BOOTSTRAP, package_home(workdir)]
+        python = [sys.executable, *PYTHON_FLAGS, "-c", BOOTSTRAP, str(PACKAGE_DIR)]
         return [*python, *args, "--workdir", workdir, "--unshare-net"]
-    python = [sys.executable, *PYTHON_FLAGS, "-c", BOOTSTRAP, SANDBOX_PACKAGE_ROOT]
+    python = [sys.executable, *PYTHON_FLAGS, "-c", BOOTSTRAP, f"{SANDBOX_PACKAGE_ROOT}/torchgrade"]
     return [*_bwrap_prefix(hide, fresh), *python, *args, "--workdir", "/tmp"]
-
-
-def package_home(workdir: str) -> str:
-    """The process method's package root: a folder holding a link ``torchgrade`` to this package.
-
-    The folder is ``grader/`` and the package ``torchgrade``: the link lets the worker import
-    exactly the grader's own files, never an installation's or the current folder's.
-    """
-    home = os.path.join(workdir, "lib")
-    os.makedirs(home, exist_ok=True)
-    link = os.path.join(home, "torchgrade")
-    if not os.path.islink(link):
-        os.symlink(PACKAGE_DIR, link)
-    return home
 
 
 def _why_no_private_tmp(method: str) -> str:
