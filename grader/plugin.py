@@ -251,6 +251,7 @@ class GraderPlugin:
         """
         if stop.backstop and item.nodeid not in self.retried:
             self.retries.add(item.nodeid)
+            return f"{stop} (retried in a fresh worker)"
         where = f" in {stop.calls[0]}" if stop.calls else ""
         if stop.backstop:
             message = (
