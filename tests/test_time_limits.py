@@ -141,7 +141,11 @@ def _grade(tmp_path, chunks: str, **limits):
 def test_a_spinning_exercise_costs_its_tests_once(tmp_path, stops, spawned):
     # A generous backstop: on however busy a machine, the CPU limit is what stops the spin.
     report, tests = _grade(tmp_path, SPINNING_BCE, test_timeout_s=1.5, wall_factor=40)
-    bce = ["test_bce_is_the_mean_cross_entropy", "test_bce_of_one_sample", "test_bce_of_zero_logits"]
+    bce = [
+        "test_bce_is_the_mean_cross_entropy",
+        "test_bce_of_one_sample",
+        "test_bce_of_zero_logits",
+    ]
     assert [str(s) for s in stops] == ["ran out of time: 1.5 s of CPU"]  # one spin, not three
     assert all(tests[name].outcome == "error" for name in bce)
     first, *later = sorted((tests[n] for n in bce), key=lambda t: "already" in t.message)
@@ -171,9 +175,7 @@ def test_a_loaded_machine_keeps_a_correct_submission_at_full_marks(tmp_path, sto
     assert not [s for s in stops if not s.backstop]  # no test ran out of CPU time
 
 
-def test_a_test_stopped_by_the_backstop_is_retried_once_in_a_fresh_worker(
-    tmp_path, stops, spawned
-):
+def test_a_test_stopped_by_the_backstop_is_retried_once_in_a_fresh_worker(tmp_path, stops, spawned):
     report, tests = _grade(tmp_path, _napping_sigmoid(first_call_only=True), test_timeout_s=0.5)
     assert report.full_marks, {n: t.message for n, t in tests.items() if t.outcome != "passed"}
     assert len(stops) == 1 and stops[0].backstop
@@ -189,11 +191,10 @@ def test_a_test_that_waits_twice_is_a_time_limit_and_costs_its_exercise_once(
     assert spawned[0] == len(tests) + 1
     sigmoid = [tests["test_sigmoid_of_zero_is_half"], tests["test_sigmoid_matches_the_formula"]]
     assert [t.outcome for t in sigmoid] == ["error", "error"]
-    assert sigmoid[0].message.startswith(
-        "ran out of time: no answer within 2 s of wall-clock time"
-    )
+    assert sigmoid[0].message.startswith("ran out of time: no answer within 2 s of wall-clock time")
     assert "hw1_basics.sigmoid(...), twice, each time in a fresh worker" in sigmoid[0].message
     assert "`sigmoid` already ran out of time in test_sigmoid_of_zero_is_half" in (
         sigmoid[1].message
     )
     assert tests["test_bce_is_the_mean_cross_entropy"].outcome == "passed"
+    assert [s.score for s in report.homeworks[0].sections] == [1, 1]
