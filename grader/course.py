@@ -40,7 +40,7 @@ class Limits:
     test_timeout_s: float = 60.0
     wall_factor: float = 4.0
     import_timeout_s: float = 60.0
-    cpu_s: int = 120
+    cpu_s: int = 150
     memory_mib: int = 4096
     output_kib: int = 64
     file_size_mib: int = 64
