@@ -271,14 +271,18 @@ class GraderPlugin:
     def _blamed(self, calls: list[str]) -> list[tuple[str, str]]:
         """The exercises to blame for calls that ran out of time: the call in flight if it
         is an exercise's, else the exercises whose objects it was given."""
-        found = []
-        for label in calls:
-            match = re.match(r"(\w+)\.(\w+)", label)
-            if match and match[1] == self.homework.id and match[2] in self.homework.exercises:
-                found.append((match[1], match[2]))
-            if label is calls[0] and found:
-                break
-        return found
+        found = [self._exercise_of(label) for label in calls]
+        if found and found[0]:
+            return [found[0]]
+        return [e for e in found[1:] if e]
+
+    def _exercise_of(self, label: str) -> tuple[str, str] | None:
+        """``("hw1_basics", "bce_loss")`` for ``hw1_basics.bce_loss(...)`` and the objects it
+        returned (``hw1_basics.LogisticRegression(...).w``); ``None`` for anything else."""
+        match = re.match(r"(\w+)\.(\w+)", label)
+        if match and match[1] == self.homework.id and match[2] in self.homework.exercises:
+            return match[1], match[2]
+        return None
 
     def collect_outputs(self) -> None:
         """Attach each test's captured student output to its result (after the run)."""
