@@ -16,6 +16,7 @@ from minicourse import chunk, make_course
 
 from grader.errors import ExitCode
 from grader.grading import grade
+from grader.plugin import GraderPlugin
 from grader.report import feedback
 from grader.sandbox import lifecycle
 
@@ -198,3 +199,32 @@ def test_a_test_that_waits_twice_is_a_time_limit_and_costs_its_exercise_once(
     )
     assert tests["test_bce_is_the_mean_cross_entropy"].outcome == "passed"
     assert [s.score for s in report.homeworks[0].sections] == [1, 1]
+
+
+@pytest.mark.parametrize(
+    ("calls", "blamed"),
+    [
+        (["hw1_basics.bce_loss(...)"], ["bce_loss"]),
+        (
+            ["hw1_basics.LogisticRegression(...).fit(...)", "hw1_basics.make_mlp(...)"],
+            ["LogisticRegression"],
+        ),
+        (
+            ["grader.probes.train_classifier(...)", "hw1_basics.make_mlp(...)", "torch.ones(...)"],
+            ["make_mlp"],
+        ),
+        (["time.sleep(...)"], []),
+        (["hw1_basics.not_an_exercise(...)"], []),
+    ],
+)
+def test_blame_goes_to_the_exercise_called_else_to_those_handed_to_a_probe(course, calls, blamed):
+    plugin = GraderPlugin(
+        homework=course.homework("hw1_basics"),
+        spawn=lambda: None,
+        section_problems={},
+        exercise_problems={},
+        modules={"hw1_basics"},
+        seed=1,
+        limits=course.limits,
+    )
+    assert plugin._blamed(calls) == [("hw1_basics", name) for name in blamed]
