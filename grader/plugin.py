@@ -3,7 +3,7 @@
 It registers the ``points``, ``section``, ``public`` and ``timeout`` markers, refuses a suite
 whose tests lack a section or points or whose points do not add up to the course table,
 provides the ``student``, ``ref`` and ``seed`` fixtures, and turns each test's outcome into a
-:class:`~grader.results.TestResult`. pytest and every assertion run in this (trusted) process;
+:class:`~torchgrade.results.TestResult`. pytest and every assertion run in this (trusted) process;
 the submission runs in the sandbox's workers.
 """
 
@@ -16,11 +16,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from grader import events
-from grader.course import Homework, Limits
-from grader.remote import ExerciseOutOfTime, ExerciseUnavailable, StudentError, StudentProxy
-from grader.results import TestResult
-from grader.specs import OUT_OF_TIME, OutOfTime, SandboxError, WorkerFailure
+from torchgrade import events
+from torchgrade.course import Homework, Limits
+from torchgrade.remote import ExerciseOutOfTime, ExerciseUnavailable, StudentError, StudentProxy
+from torchgrade.results import TestResult
+from torchgrade.specs import OUT_OF_TIME, OutOfTime, SandboxError, WorkerFailure
 
 MARKERS = {
     "points(n)": "points the test is worth (required)",
@@ -58,8 +58,8 @@ class GraderPlugin:
         limits: the course's limits (default test timeout).
         public_only: run only ``public`` tests (self-check).
         sections: run only the tests of these sections (default: all).
-        progress: receives :class:`~grader.events.TestsCollected` and one
-            :class:`~grader.events.TestFinished` per test.
+        progress: receives :class:`~torchgrade.events.TestsCollected` and one
+            :class:`~torchgrade.events.TestFinished` per test.
     """
 
     def __init__(

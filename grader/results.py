@@ -6,8 +6,8 @@ documented JSON schema (``grader/schemas/report.schema.json``).
 
 from dataclasses import asdict, dataclass, field
 
-from grader.errors import ExitCode
-from grader.specs import OUT_OF_TIME
+from torchgrade.errors import ExitCode
+from torchgrade.specs import OUT_OF_TIME
 
 SCHEMA_VERSION = 1
 BATCH_SCHEMA_VERSION = 1

@@ -14,11 +14,11 @@ import pytest
 from helpers import replace_chunks, solution_text
 from minicourse import chunk, make_course
 
-from grader.errors import ExitCode
-from grader.grading import grade
-from grader.plugin import GraderPlugin
-from grader.report import feedback
-from grader.sandbox import lifecycle
+from torchgrade.errors import ExitCode
+from torchgrade.grading import grade
+from torchgrade.plugin import GraderPlugin
+from torchgrade.report import feedback
+from torchgrade.sandbox import lifecycle
 
 pytestmark = pytest.mark.slow
 
@@ -210,7 +210,7 @@ def test_a_test_that_waits_twice_is_a_time_limit_and_costs_its_exercise_once(
             ["LogisticRegression"],
         ),
         (
-            ["grader.probes.train_classifier(...)", "hw1_basics.make_mlp(...)", "torch.ones(...)"],
+            ["torchgrade.probes.train_classifier(...)", "hw1_basics.make_mlp(...)", "torch.ones(...)"],
             ["make_mlp"],
         ),
         (["time.sleep(...)"], []),

@@ -1,11 +1,11 @@
 """The sandbox's processes over their lives: a zygote, a template per submission, a worker per test.
 
-Trusted side. The grader starts one **zygote** per process, as :mod:`grader.sandbox.policy`
+Trusted side. The grader starts one **zygote** per process, as :mod:`torchgrade.sandbox.policy`
 says. The zygote imports torch once and never runs student code. For each submission it forks
 a **template** that executes the submission's cells once and forks a fresh **worker** per test
 (milliseconds). When the submission is done the zygote kills everything of that uid and
 removes its folder. A template that hangs, crashes or stops answering is replaced by a new one.
-Everything this module reads from those processes goes through :mod:`grader.control`'s checks.
+Everything this module reads from those processes goes through :mod:`torchgrade.control`'s checks.
 """
 
 import atexit
@@ -24,18 +24,18 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from grader import control
-from grader.control import ControlError, Op
-from grader.course import Limits
-from grader.framing import PeerClosed, ProtocolError, Timeout, recv_message, send_message
-from grader.sandbox.cputime import CpuClock, locate
-from grader.sandbox.policy import (
+from torchgrade import control
+from torchgrade.control import ControlError, Op
+from torchgrade.course import Limits
+from torchgrade.framing import PeerClosed, ProtocolError, Timeout, recv_message, send_message
+from torchgrade.sandbox.cputime import CpuClock, locate
+from torchgrade.sandbox.policy import (
     SANDBOX_UIDS,
     resolve_method,
     zygote_command,
     zygote_environment,
 )
-from grader.specs import (
+from torchgrade.specs import (
     OUT_OF_TIME,
     Isolation,
     LoadResult,
@@ -80,10 +80,10 @@ class OutputReader:
 class Worker:
     """The trusted end of one forked worker: request/response within the test's time.
 
-    A test's time is CPU time, read by the grader from the kernel (:mod:`grader.sandbox.cputime`):
+    A test's time is CPU time, read by the grader from the kernel (:mod:`torchgrade.sandbox.cputime`):
     a busy machine slows a worker down without using up its time. A wall-clock backstop of
     ``wall_factor`` times the CPU limit bounds a worker that waits instead of computing, and
-    one whose CPU time cannot be read. Implements :class:`grader.specs.Channel`.
+    one whose CPU time cannot be read. Implements :class:`torchgrade.specs.Channel`.
     """
 
     def __init__(
