@@ -32,11 +32,17 @@ class SuiteError(CourseError):
 
 @dataclass(frozen=True)
 class Limits:
-    """Resource limits for one submission's workers (see ``[limits]`` in course.toml)."""
+    """Resource limits for one submission's workers (see ``[limits]`` in course.toml).
+
+    A test's time limit is ``test_timeout_s`` seconds of its worker's CPU time (a test's
+    ``timeout`` marker replaces it); ``wall_factor`` times that, of wall-clock time, is the
+    backstop for a worker that waits instead of computing.
+    """
 
     test_timeout_s: float = 60.0
+    wall_factor: float = 4.0
     import_timeout_s: float = 120.0  # loading all the cells once
-    cpu_s: int = 120
+    cpu_s: int = 150
     memory_mib: int = 4096
     output_kib: int = 64
     file_size_mib: int = 64

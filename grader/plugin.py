@@ -8,6 +8,7 @@ the submission runs in the sandbox's workers.
 """
 
 import hashlib
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from types import SimpleNamespace
@@ -16,15 +17,16 @@ import pytest
 
 from torchgrade import events
 from torchgrade.course import Course, Homework, Limits
-from torchgrade.remote import ExerciseUnavailable, StudentError, StudentProxy
+from torchgrade.remote import ExerciseOutOfTime, ExerciseUnavailable, StudentError, StudentProxy
 from torchgrade.results import TestResult
-from torchgrade.specs import SandboxError, WorkerFailure
+from torchgrade.specs import OUT_OF_TIME, OutOfTime, SandboxError, WorkerFailure
 
 MARKERS = {
     "points(n)": "points the test is worth (required)",
     "section(id)": "the course section the test belongs to (required; usually via pytestmark)",
     "public": "shipped to students and run by the notebook's self-check",
-    "timeout(seconds)": "wall-clock limit for this test, all calls into the worker included",
+    "timeout(seconds)": "CPU-time limit for this test, all calls into the worker included "
+    "(the wall-clock backstop is the course's wall_factor times it)",
 }
 
 
@@ -35,7 +37,7 @@ def test_seed(run_seed: int, nodeid: str) -> int:
 
 
 def resolve_timeout(item: pytest.Item, limits: Limits) -> float:
-    """A test's wall-clock limit: its ``timeout`` marker, else the course's default."""
+    """A test's CPU-time limit: its ``timeout`` marker, else the course's default."""
     marker = item.get_closest_marker("timeout")
     if marker and marker.args:
         return float(marker.args[0])
@@ -89,6 +91,11 @@ class GraderPlugin:
         self.results: dict[str, TestResult] = {}
         self.outputs: dict[str, object] = {}  # nodeid -> the worker's OutputReader
         self.suite_errors: list[str] = []
+        self.workers: dict[str, object] = {}  # nodeid -> its worker (a Channel), while it runs
+        # module -> exercise -> why it is not run again: it ran out of time in an earlier test.
+        self.out_of_time: dict[str, dict[str, str]] = {}
+        self.retries: set[str] = set()  # tests to run again in a fresh worker (backstop)
+        self.retried: set[str] = set()  # tests that had their one retry
 
     # ------------------------------------------------------------------ configuration
 
@@ -158,16 +165,42 @@ class GraderPlugin:
             worker = self.spawn()
         except SandboxError as exc:
             pytest.fail(f"could not start a worker for this test: {exc}", pytrace=False)
+        self.workers[request.node.nodeid] = worker
         worker.start_clock(resolve_timeout(request.node, self.limits))
         # Seed torch, numpy and random in the worker: the student's own randomness is fixed.
         worker.request({"op": "seed", "value": seed})
-        yield StudentProxy(worker, self.modules, self.exercise_problems)
+        yield StudentProxy(worker, self.modules, self.exercise_problems, self.out_of_time)
         try:
             worker.close()
         finally:
+            self.workers.pop(request.node.nodeid, None)
             # Read later (collect_outputs): the worker is still being ended, and waiting for
             # its pipe to close here would put that on every test's clock.
             self.outputs[request.node.nodeid] = worker.output
+
+    # ------------------------------------------------------------------ retries
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> bool:
+        """Run a test; once more, in a fresh worker, if the wall-clock backstop stopped it.
+
+        The backstop stops a worker that still had CPU time left: a machine too busy to give
+        it any, or code that waits. A busy machine must not cost points, so the test gets a
+        second try; only the second try's result counts.
+        """
+        from _pytest.runner import runtestprotocol
+
+        item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+        reports = runtestprotocol(item, nextitem=nextitem, log=False)
+        if item.nodeid in self.retries:
+            self.retries.discard(item.nodeid)
+            self.retried.add(item.nodeid)
+            item._initrequest()  # fresh fixtures: a new worker, a new seed fixture
+            reports = runtestprotocol(item, nextitem=nextitem, log=False)
+        for report in reports:
+            item.ihook.pytest_runtest_logreport(report=report)
+        item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+        return True
 
     # ------------------------------------------------------------------ results
 
@@ -179,7 +212,7 @@ class GraderPlugin:
             return
         if report.when == "teardown":
             result = self.results.get(item.nodeid)
-            if result is not None:
+            if result is not None and item.nodeid not in self.retries:
                 self.progress(events.TestFinished(self.homework.id, result))
             return
         self.results[item.nodeid] = self._result(item, call, report)
@@ -195,6 +228,9 @@ class GraderPlugin:
         elif not passed and call.excinfo is not None:
             message, blame = feedback(call.excinfo.value)
             outcome = "failed" if blame == "student" else "error"
+        stop = getattr(self.workers.get(item.nodeid), "out_of_time", None)
+        if stop is not None:  # whatever the test made of it: a time limit is never a pass
+            passed, outcome, message = False, "error", self._ran_out(item, stop)
         return TestResult(
             id=item.nodeid,
             name=item.name,
@@ -208,6 +244,48 @@ class GraderPlugin:
             details="" if passed else str(report.longrepr),
         )
 
+    def _ran_out(self, item: pytest.Item, stop: OutOfTime) -> str:
+        """The message of a test whose worker ran out of time; remember what to blame.
+
+        A first stop by the backstop earns a retry. Otherwise the exercise the test was
+        calling (or, for a call into the grader's probes, those it passed along) is not run
+        again: the later tests that touch it fail at once.
+        """
+        if stop.backstop and item.nodeid not in self.retried:
+            self.retries.add(item.nodeid)
+            return f"{stop} (retried in a fresh worker)"
+        where = f" in {stop.calls[0]}" if stop.calls else ""
+        if stop.backstop:
+            message = (
+                f"{stop}{where}, twice, each time in a fresh worker: the code waits instead "
+                "of computing, or the machine was overloaded"
+            )
+        else:
+            message = f"{stop}{where}"
+        why = str(stop).removeprefix(f"{OUT_OF_TIME}: ").split(" (")[0]
+        for module, name in self._blamed(stop.calls):
+            self.out_of_time.setdefault(module, {})[name] = (
+                f"{OUT_OF_TIME}: `{name}` already ran out of time in {item.name} ({why}); "
+                "it is not called again"
+            )
+        return message
+
+    def _blamed(self, calls: list[str]) -> list[tuple[str, str]]:
+        """The exercises to blame for calls that ran out of time: the call in flight if it
+        is an exercise's, else the exercises whose objects it was given."""
+        found = [self._exercise_of(label) for label in calls]
+        if found and found[0]:
+            return [found[0]]
+        return [e for e in found[1:] if e]
+
+    def _exercise_of(self, label: str) -> tuple[str, str] | None:
+        """``("hw1_basics", "bce_loss")`` for ``hw1_basics.bce_loss(...)`` and the objects it
+        returned (``hw1_basics.LogisticRegression(...).w``); ``None`` for anything else."""
+        match = re.match(r"(\w+)\.(\w+)", label)
+        if match and match[1] == self.homework.id and match[2] in self.homework.exercises:
+            return match[1], match[2]
+        return None
+
     def collect_outputs(self) -> None:
         """Attach each test's captured student output to its result (after the run)."""
         for nodeid, reader in self.outputs.items():
@@ -217,13 +295,16 @@ class GraderPlugin:
 
 
 def feedback(exc: BaseException) -> tuple[str, str]:
-    """The student-facing message of a failure, and who is to blame: student or grader.
+    """The student-facing message of a failure, and who is to blame: ``student``, ``grader``
+    or ``time limit`` (the last two make the test an ``error``).
 
     Never the hidden test's source: only an assertion's own message, the student's exception
     with the student's frames, or why the worker failed.
     """
     if isinstance(exc, StudentError):
         return exc.feedback(), "student"
+    if isinstance(exc, (OutOfTime, ExerciseOutOfTime)):
+        return str(exc), "time limit"
     if isinstance(exc, (WorkerFailure, ExerciseUnavailable)):
         return str(exc), "student"
     if isinstance(exc, AssertionError):

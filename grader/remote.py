@@ -10,7 +10,7 @@ from typing import Any
 
 from torchgrade.framing import ProtocolError
 from torchgrade.protocol import Decoder, Encoder, check_handle
-from torchgrade.specs import Channel, WorkerFailure
+from torchgrade.specs import Channel, OutOfTime, WorkerFailure
 
 
 class StudentError(Exception):
@@ -48,6 +48,10 @@ class StudentError(Exception):
 
 class ExerciseUnavailable(Exception):
     """The test touched an exercise that could not be graded (missing, broken, forbidden API)."""
+
+
+class ExerciseOutOfTime(ExerciseUnavailable):
+    """The test touched an exercise that ran out of time in an earlier test: not run again."""
 
 
 class Handle:
@@ -117,17 +121,31 @@ class Handle:
 
 
 class RemoteModule(Handle):
-    """A homework module in the worker; names with a known problem raise before any call."""
+    """A homework module in the worker; names with a known problem raise before any call.
 
-    __slots__ = ("_problems",)
+    ``out_of_time``: exercises that ran out of time in an earlier test, and why; a test
+    that touches one fails at once instead of waiting out its time again.
+    """
 
-    def __init__(self, worker: Channel, info: dict, label: str, problems: dict[str, str]):
+    __slots__ = ("_out_of_time", "_problems")
+
+    def __init__(
+        self,
+        worker: Channel,
+        info: dict,
+        label: str,
+        problems: dict[str, str],
+        out_of_time: dict[str, str] | None = None,
+    ):
         super().__init__(worker, info, label)
         object.__setattr__(self, "_problems", problems)
+        object.__setattr__(self, "_out_of_time", {} if out_of_time is None else out_of_time)
 
     def __getattr__(self, name: str) -> Any:
         if name in self._problems:
             raise ExerciseUnavailable(self._problems[name])
+        if name in self._out_of_time:
+            raise ExerciseOutOfTime(self._out_of_time[name])
         return super().__getattr__(name)
 
 
@@ -136,13 +154,21 @@ class StudentProxy:
 
     ``student.hw1_basics`` is the homework module, ``student.probes`` the grader's helpers
     that run inside the worker, ``student.torch`` the worker's torch, and
-    ``student.import_module(name)`` any other module there.
+    ``student.import_module(name)`` any other module there. ``out_of_time``: module ->
+    exercise -> why it is not run again (it ran out of time in an earlier test).
     """
 
-    def __init__(self, worker: Channel, homeworks: set[str], problems: dict[str, dict[str, str]]):
+    def __init__(
+        self,
+        worker: Channel,
+        homeworks: set[str],
+        problems: dict[str, dict[str, str]],
+        out_of_time: dict[str, dict[str, str]] | None = None,
+    ):
         self._worker = worker
         self._homeworks = homeworks
         self._problems = problems
+        self._out_of_time = out_of_time or {}
         self._cache: dict[str, Handle] = {}
 
     def import_module(self, name: str) -> Handle:
@@ -150,7 +176,11 @@ class StudentProxy:
             info = _request(self._worker, {"op": "module", "name": name}, name, raw_handle=True)
             if name in self._homeworks:
                 self._cache[name] = RemoteModule(
-                    self._worker, info, name, self._problems.get(name, {})
+                    self._worker,
+                    info,
+                    name,
+                    self._problems.get(name, {}),
+                    self._out_of_time.setdefault(name, {}),
                 )
             else:
                 self._cache[name] = Handle(self._worker, info, name)
@@ -181,9 +211,14 @@ def _request(
     worker: Channel, header: dict, label: str, raw_handle: bool = False, **values: Any
 ) -> Any:
     """One round trip: encode ``values`` into ``header``, decode the answer or raise."""
-    encoder = Encoder(lambda v: _send_handle(v, worker))
+    sent: list[str] = []  # the labels of the handles sent along: blamed if time runs out
+    encoder = Encoder(lambda v: _send_handle(v, worker, sent))
     header = dict(header, **{k: encoder.encode(v) for k, v in values.items()})
-    answer, buffers = worker.request(header, encoder.buffers)
+    try:
+        answer, buffers = worker.request(header, encoder.buffers)
+    except OutOfTime as exc:
+        exc.calls = [label, *sent]
+        raise
     if answer.get("ok") is not True:
         error = answer.get("error")
         if not isinstance(error, dict):
@@ -201,8 +236,9 @@ def _request(
         raise WorkerFailure(f"the worker sent malformed data: {exc}") from exc
 
 
-def _send_handle(value: Any, worker: Channel) -> dict:
+def _send_handle(value: Any, worker: Channel, sent: list[str]) -> dict:
     if isinstance(value, Handle) and value._worker is worker:
+        sent.append(value._label)
         return {"t": "handle", "id": value._id}
     raise TypeError(
         f"cannot send a {type(value).__name__} to the worker: only data and handles cross"

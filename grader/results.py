@@ -7,6 +7,7 @@ documented JSON schema (``grader/schemas/report.schema.json``).
 from dataclasses import asdict, dataclass, field
 
 from torchgrade.errors import ExitCode
+from torchgrade.specs import OUT_OF_TIME
 
 SCHEMA_VERSION = 1
 BATCH_SCHEMA_VERSION = 1
@@ -20,8 +21,9 @@ def _round(x: float) -> float:
 class TestResult:
     """One hidden test: its points, its outcome and the feedback for the student.
 
-    ``outcome`` is ``passed``, ``failed`` (the submission lost the points) or ``error`` (the
-    grader itself failed: a bug in a test, which ``grader check`` reports).
+    ``outcome`` is ``passed``, ``failed`` (the submission lost the points) or ``error``: the
+    grader itself failed (a bug in a test, which ``grader check`` reports), or the test ran
+    out of time (:attr:`out_of_time`; its message says so, and the points are lost).
     ``details`` is the instructor-only traceback; it is never shown to students.
     """
 
@@ -38,6 +40,11 @@ class TestResult:
     duration_s: float = 0.0
     public: bool = False
     details: str = ""
+
+    @property
+    def out_of_time(self) -> bool:
+        """An ``error`` because the submission's code ran out of time, not the grader's."""
+        return self.outcome == "error" and self.message.startswith(OUT_OF_TIME)
 
 
 @dataclass
@@ -116,8 +123,10 @@ class GradeReport:
 
     @property
     def errors(self) -> list[TestResult]:
-        """Tests that failed because of the grader, not the submission."""
-        return [t for h in self.homeworks for t in h.tests if t.outcome == "error"]
+        """Tests that failed because of the grader, not the submission (nor its time)."""
+        return [
+            t for h in self.homeworks for t in h.tests if t.outcome == "error" and not t.out_of_time
+        ]
 
     @property
     def full_marks(self) -> bool:

@@ -24,6 +24,24 @@ class WorkerFailure(Exception):
     """The worker died, hung, exceeded a limit or broke the protocol; the message says which."""
 
 
+OUT_OF_TIME = "ran out of time"  # how every time limit's message begins (reports look for it)
+
+
+class OutOfTime(WorkerFailure):
+    """The worker used up its test's CPU time, or reached the wall-clock backstop.
+
+    ``backstop``: it was stopped by the wall clock with CPU time to spare (a loaded machine,
+    or code that waits rather than computes); such a test earns one retry in a fresh worker.
+    ``calls``: what the test had called when time ran out (set by :mod:`torchgrade.remote`),
+    the call in flight first; the exercises they name are the ones to blame.
+    """
+
+    def __init__(self, message: str, *, backstop: bool):
+        super().__init__(message)
+        self.backstop = backstop
+        self.calls: list[str] = []
+
+
 @dataclass
 class CellSpec:
     """One cell to execute in the template: its key (exercise name or ``imports``)."""
@@ -85,7 +103,8 @@ class Channel(Protocol):
     status: str | None
 
     def start_clock(self, seconds: float) -> None:
-        """Every request from now on must be answered within ``seconds`` in total."""
+        """Every request from now on shares ``seconds`` of CPU time (a wall-clock backstop
+        several times larger bounds a worker that waits)."""
 
     def request(self, header: dict, buffers: list = ()) -> tuple[dict, list[bytes]]:
         """One request and its answer; raises :class:`WorkerFailure` when the worker fails."""

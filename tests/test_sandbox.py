@@ -13,7 +13,7 @@ from torchgrade.course import PACKAGE_DIR, Limits
 from torchgrade.remote import StudentError, StudentProxy
 from torchgrade.sandbox.lifecycle import Sandbox
 from torchgrade.sandbox.policy import bwrap_available
-from torchgrade.specs import CellSpec, ModuleSpec, SandboxError, WorkerFailure
+from torchgrade.specs import CellSpec, ModuleSpec, OutOfTime, SandboxError, WorkerFailure
 
 LIMITS = Limits(test_timeout_s=20, import_timeout_s=5, cpu_s=20, memory_mib=3072, output_kib=4)
 HIDDEN = os.path.dirname(os.path.abspath(__file__))  # tests/ stands in for a secret folder
@@ -72,15 +72,30 @@ def test_student_exception_carries_only_student_frames(student):
     assert "helper['missing']" in error.traceback and "grader" not in error.traceback
 
 
-def test_timeout_fails_the_test_and_the_next_worker_is_fresh(sandbox):
-    worker, student = _fresh(sandbox, seconds=1.0)
+def test_a_waiting_worker_is_stopped_by_the_wall_clock_backstop(sandbox):
+    worker, student = _fresh(sandbox, seconds=0.5)  # backstop: 4 x 0.5 s of wall clock
     start = time.monotonic()
-    with pytest.raises(WorkerFailure, match="time limit"):
+    with pytest.raises(OutOfTime, match="no answer within 2 s of wall-clock time") as info:
         student.import_module("time").sleep(30)
-    assert time.monotonic() - start < 5
+    assert time.monotonic() - start < 15  # far from the 30 s it asked for
+    assert info.value.backstop and info.value.calls == ["time.sleep(...)"]
+    assert worker.out_of_time is info.value and worker.clock is not None
     worker, student = _fresh(sandbox)
     assert student.sub.double(3) == 6
     worker.close()
+
+
+def test_a_spinning_worker_runs_out_of_cpu_time_not_wall_clock(sandbox, monkeypatch):
+    # A generous backstop: however busy the machine, the CPU limit is what stops it.
+    monkeypatch.setattr(sandbox, "limits", dataclasses.replace(LIMITS, wall_factor=100))
+    worker, student = _fresh(sandbox, seconds=0.3)
+    double = student.sub.double
+    with pytest.raises(OutOfTime, match=r"^ran out of time: 0.3 s of CPU$") as info:
+        student.import_module("builtins").exec("while True: pass")
+    assert not info.value.backstop and worker.status == "killed by the grader"
+    assert worker.cpu_used() is None  # the process is gone
+    with pytest.raises(WorkerFailure, match="no longer running"):
+        double(1)
 
 
 @pytest.mark.parametrize(

@@ -40,7 +40,9 @@ def message(test: TestResult) -> str:
     if test.outcome == "passed":
         return ""
     text = clean(test.message).rstrip() or "failed"
-    if test.outcome == "error":
+    if test.out_of_time:
+        text += "\n[time limit: look for a loop that never ends, or a far slower computation]"
+    elif test.outcome == "error":
         text += "\n[grader error: the course staff has been told; this is not your fault]"
     return text
 

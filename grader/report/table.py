@@ -126,7 +126,9 @@ def _failure(test: TestResult) -> Text:
     head = Text(f"  {test.section} {test.name} ({test.points:g} pt): ", style="red")
     body = clean(test.message).rstrip() or test.outcome
     text = head + Text(body.replace("\n", "\n      "))
-    if test.outcome == "error":
+    if test.out_of_time:
+        text += Text("  [time limit]", style="magenta")
+    elif test.outcome == "error":
         text += Text("  [grader error]", style="magenta")
     output = clean(test.output).rstrip()
     if output:

@@ -32,6 +32,7 @@ from torchgrade.control import ControlError, Op
 from torchgrade.course import Limits
 from torchgrade.framing import PeerClosed, ProtocolError, Timeout, recv_message, send_message
 from torchgrade.sandbox.cgroup import MemoryCgroup, memory_cgroup
+from torchgrade.sandbox.cputime import CpuClock, locate
 from torchgrade.sandbox.policy import (
     SANDBOX_UIDS,
     resolve_method,
@@ -39,9 +40,11 @@ from torchgrade.sandbox.policy import (
     zygote_environment,
 )
 from torchgrade.specs import (
+    OUT_OF_TIME,
     Isolation,
     LoadResult,
     ModuleSpec,
+    OutOfTime,
     SandboxError,
     SandboxTimeout,
     WorkerFailure,
@@ -50,6 +53,7 @@ from torchgrade.specs import (
 START_TIMEOUT_S = 120.0  # python + torch import + warm-up on a slow, busy machine
 CONTROL_TIMEOUT_S = 15.0  # one spawn or kill round trip with the template
 MAX_RESTARTS = 3  # template replacements in a row, with no working worker in between
+MIN_POLL_S = 0.05  # shortest wait between two readings of a worker's CPU time
 
 
 class OutputReader:
@@ -78,49 +82,101 @@ class OutputReader:
 
 
 class Worker:
-    """The trusted end of one forked worker: request/response with a deadline.
+    """The trusted end of one forked worker: request/response within the test's time.
 
+    A test's time is CPU time, read by the grader from the kernel
+    (:mod:`torchgrade.sandbox.cputime`): a busy machine slows a worker down without using up
+    its time. A wall-clock backstop of ``wall_factor`` times the CPU limit bounds a worker that
+    waits instead of computing, and one whose CPU time cannot be read.
     Implements :class:`torchgrade.specs.Channel`.
     """
 
-    def __init__(self, sandbox: "Sandbox", sock: socket.socket, pid: int, output: OutputReader):
+    def __init__(
+        self,
+        sandbox: "Sandbox",
+        sock: socket.socket,
+        pid: int,
+        output: OutputReader,
+        clock: CpuClock | None = None,
+    ):
         self.sandbox = sandbox
         self.sock = sock
         self.pid = pid
         self.output = output
+        self.clock = clock  # None: CPU time unknown, the backstop alone bounds the test
         self.deadline: float | None = None
-        self.time_limit: float | None = None
+        self.cpu_limit: float | None = None
+        self.cpu_start = 0.0
         self.status: str | None = None  # how the process ended, once it has
+        self.out_of_time: OutOfTime | None = None  # why time ran out, once it has
 
     def start_clock(self, seconds: float) -> None:
-        """Every request from now on must be answered within ``seconds`` in total."""
-        self.time_limit = seconds
-        self.deadline = time.monotonic() + seconds
+        """Every request from now on shares ``seconds`` of CPU time, and ``wall_factor``
+        times that of wall-clock time (the backstop)."""
+        self.cpu_limit = seconds
+        self.cpu_start = (self.clock.seconds() if self.clock else None) or 0.0
+        self.deadline = time.monotonic() + seconds * self.sandbox.limits.wall_factor
+
+    def cpu_used(self) -> float | None:
+        """CPU seconds the worker used since :meth:`start_clock`; ``None`` when unknown."""
+        now = self.clock.seconds() if self.clock else None
+        return None if now is None else max(0.0, now - self.cpu_start)
 
     def request(self, header: dict, buffers: list = ()) -> tuple[dict, list[bytes]]:
-        """Send one request and wait for its answer until the test's deadline.
+        """Send one request and wait for its answer within the test's time.
 
         Raises:
-            WorkerFailure: the worker died, broke the protocol or ran out of time; it is dead
-                afterwards and the message says why.
+            OutOfTime: the test's CPU time or the wall-clock backstop ran out.
+            WorkerFailure: the worker died or broke the protocol.
+            The worker is dead afterwards and the message says why.
         """
         if self.status is not None:
             raise WorkerFailure(f"the worker is no longer running ({self.status})")
         try:
             self.sock.settimeout(self._left())
             send_message(self.sock, header, buffers)
+            self._wait_for_answer()
             return recv_message(self.sock, self.deadline)
         except (Timeout, TimeoutError) as exc:
-            self.close(grace=0.0)
-            raise WorkerFailure(
-                f"timed out: the test's time limit ({self.time_limit:g} s) ran out"
-            ) from exc
+            raise self._stop(self.cpu_used()) from exc
         except PeerClosed as exc:
             status = self.close(grace=1.0)
             raise WorkerFailure(f"the worker process died ({status})") from exc
         except ProtocolError as exc:
             self.close(grace=0.0)
             raise WorkerFailure(f"the worker broke the protocol: {exc}") from exc
+
+    def _wait_for_answer(self) -> None:
+        """Return once the answer starts arriving; raise :class:`OutOfTime` before that.
+
+        CPU time grows no faster than the wall clock (a worker has one thread), so waiting
+        for the CPU time left, then reading the clock again, never overshoots the limit.
+        """
+        while self.deadline is not None:
+            used = self.cpu_used()
+            wall_left = self.deadline - time.monotonic()
+            if (used is not None and used >= self.cpu_limit) or wall_left <= 0:
+                raise self._stop(used)
+            wait = wall_left if used is None else min(wall_left, self.cpu_limit - used)
+            if select.select([self.sock], [], [], max(wait, MIN_POLL_S))[0]:
+                return
+
+    def _stop(self, used: float | None) -> OutOfTime:
+        """Kill the worker whose time ran out; the failure to raise, kept as ``out_of_time``."""
+        self.close(grace=0.0)
+        if used is not None and self.cpu_limit is not None and used >= self.cpu_limit:
+            self.out_of_time = OutOfTime(
+                f"{OUT_OF_TIME}: {self.cpu_limit:g} s of CPU", backstop=False
+            )
+        else:
+            wall = (self.cpu_limit or 0) * self.sandbox.limits.wall_factor
+            cpu = "unknown" if used is None else f"{used:.1f} s"
+            self.out_of_time = OutOfTime(
+                f"{OUT_OF_TIME}: no answer within {wall:g} s of wall-clock time "
+                f"(CPU time used: {cpu} of {self.cpu_limit:g} s)",
+                backstop=True,
+            )
+        return self.out_of_time
 
     def _left(self) -> float | None:
         return None if self.deadline is None else max(0.001, self.deadline - time.monotonic())
@@ -478,7 +534,9 @@ class Sandbox:
             self.restarts = 0  # the template works again: a later failure gets a fresh budget
             sock_fd, read_end = fds
             cap = self.limits.output_kib * 1024
-            return Worker(self, socket.socket(fileno=sock_fd), pid, OutputReader(read_end, cap))
+            output = OutputReader(read_end, cap)
+            clock = locate(self.zygote.proc.pid, pid)
+            return Worker(self, socket.socket(fileno=sock_fd), pid, output, clock)
         raise AssertionError("unreachable")
 
     def discard(self, pid: int) -> None:

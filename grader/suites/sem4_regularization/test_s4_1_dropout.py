@@ -110,7 +110,10 @@ def test_kept_elements_are_rescaled_by_1_over_1_minus_p(student, seed):
 @pytest.mark.points(0.5)
 def test_drop_probability_is_p_not_1_minus_p(student, seed):
     p = _rate(seed)
-    x = _nonzero(seed, 200, 100)
+    # One row of 20000: a mask shared across the batch (a mistake with its own test) draws
+    # every element here too, so this test judges the rate alone. With 200 rows of 100 such a
+    # mask draws only 100 elements, and its rate strays past the bound on some seeds.
+    x = _nonzero(seed, 1, 20000)
     y = _train_output(student, p, x)
     n = x.numel()
     dropped = (y == 0).double().mean().item()

@@ -179,9 +179,14 @@ def test_random_loss_curves(student, seed):
     g = torch.Generator().manual_seed(seed)
     model = student.import_module(PROBES).probe_net()
     for patience, min_delta in ((1, 0.0), (2 + seed % 4, 0.0), (3, 0.0625)):
-        # A noisy, slowly decreasing curve of multiples of 1/64, ties included.
+        # A noisy, slowly decreasing curve of multiples of 1/64, ties included. Where patience
+        # allows, it opens with a bad epoch and then an improvement (past min_delta), so that
+        # every seed checks that an improvement resets the count, not only the lucky ones.
+        opening = [0, 1, -1 - round(min_delta * 64)] if patience >= 2 else []
+        start = opening[-1] if opening else 0
         steps = torch.randint(-3, 3, (30,), generator=g)
-        losses = [(64 + int(s)) / 64 for s in torch.cumsum(steps, 0)]
+        walk = [start + int(s) for s in torch.cumsum(steps, 0)]
+        losses = [(64 + k) / 64 for k in opening + walk]
         kwargs = {"patience": patience, "min_delta": min_delta}
         _drive(student, kwargs, losses, model)
 

@@ -1,6 +1,7 @@
 """Attack: ignore every catchable signal and spin, hoping the grader gives up and passes.
 
-The wall-clock limit ends the worker with SIGKILL, which cannot be ignored.
+The grader ends the worker with SIGKILL, which cannot be ignored, once its CPU time runs out;
+the later tests of the exercise fail at once.
 
 scores: 1.3=0
 test_timeout: 3
