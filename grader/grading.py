@@ -23,6 +23,7 @@ import torch
 from grader import events
 from grader.cells import Marker
 from grader.course import Course, Homework, SuiteError, load_course
+from grader.integrity import scan
 from grader.plugin import GraderPlugin
 from grader.results import GradeReport, HomeworkResult, SectionResult
 from grader.rules import check_rules
@@ -203,6 +204,8 @@ def _grade_homework(
     run.progress(events.SuiteStarted(homework.id))
     _run_pytest(run.course.suite_dir(homework.id), plugin)
     plugin.collect_outputs()
+    # A forbidden op seen at run time costs the exercise, as the static rule would.
+    observed = plugin.dispatch.apply(plugin.results)
     sections = [SectionResult(s.id, s.title, s.points) for s in chosen]
     by_id = {s.id: s for s in sections}
     for result in plugin.results.values():
@@ -210,7 +213,7 @@ def _grade_homework(
     for section_id, reason in problems.items():
         if section_id in by_id:
             by_id[section_id].problems.append(reason)
-    for name, reason in broken.items():  # shown as the section's reason; the tests decide
+    for name, reason in {**observed, **broken}.items():  # the section's reason; tests decide
         section_id = homework.section_of(name).id if name in homework.exercises else None
         if section_id in by_id:
             by_id[section_id].problems.append(reason)
@@ -221,6 +224,7 @@ def _grade_homework(
         sections=sections,
         notes=notes,
         load_output=loaded.output if loaded else "",
+        flags=[*(scan(module.cells) if module else []), *plugin.dispatch.flags],
     )
 
 

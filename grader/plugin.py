@@ -17,6 +17,7 @@ import pytest
 
 from grader import events
 from grader.course import Homework, Limits
+from grader.dispatch_log import DispatchLog
 from grader.remote import ExerciseUnavailable, StudentError, StudentProxy
 from grader.results import TestResult
 from grader.specs import SandboxError, WorkerFailure
@@ -86,6 +87,7 @@ class GraderPlugin:
         self.progress = progress
         self.results: dict[str, TestResult] = {}
         self.outputs: dict[str, object] = {}  # nodeid -> the worker's OutputReader
+        self.dispatch = DispatchLog(homework)  # forbidden ops seen at run time, tampering
         self.suite_errors: list[str] = []
 
     # ------------------------------------------------------------------ configuration
@@ -159,8 +161,12 @@ class GraderPlugin:
         worker.start_clock(resolve_timeout(request.node, self.limits))
         # Seed torch, numpy and random in the worker: the student's own randomness is fixed.
         worker.request({"op": "seed", "value": seed})
-        yield StudentProxy(worker, self.modules, self.exercise_problems)
+        # Record the torch ops this section's exercises dispatch (grader.worker.dispatch).
+        worker.request({"op": "watch", "forbid": self.dispatch.rules_for(section)})
+        proxy = StudentProxy(worker, self.modules, self.exercise_problems)
+        yield proxy
         try:
+            self.dispatch.read(request.node.nodeid, worker, proxy.touched)
             worker.close()
         finally:
             # Read later (collect_outputs): the worker is still being ended, and waiting for

@@ -117,15 +117,27 @@ class Handle:
 
 
 class RemoteModule(Handle):
-    """A homework module in the worker; names with a known problem raise before any call."""
+    """A homework module in the worker; names with a known problem raise before any call.
 
-    __slots__ = ("_problems",)
+    ``touched`` collects every name a test read from it: the exercises the test depends on.
+    """
 
-    def __init__(self, worker: Channel, info: dict, label: str, problems: dict[str, str]):
+    __slots__ = ("_problems", "_touched")
+
+    def __init__(
+        self,
+        worker: Channel,
+        info: dict,
+        label: str,
+        problems: dict[str, str],
+        touched: set[str] | None = None,
+    ):
         super().__init__(worker, info, label)
         object.__setattr__(self, "_problems", problems)
+        object.__setattr__(self, "_touched", set() if touched is None else touched)
 
     def __getattr__(self, name: str) -> Any:
+        self._touched.add(name)
         if name in self._problems:
             raise ExerciseUnavailable(self._problems[name])
         return super().__getattr__(name)
@@ -144,13 +156,14 @@ class StudentProxy:
         self._homeworks = homeworks
         self._problems = problems
         self._cache: dict[str, Handle] = {}
+        self.touched: set[str] = set()  # names the test read from the homework modules
 
     def import_module(self, name: str) -> Handle:
         if name not in self._cache:
             info = _request(self._worker, {"op": "module", "name": name}, name, raw_handle=True)
             if name in self._homeworks:
                 self._cache[name] = RemoteModule(
-                    self._worker, info, name, self._problems.get(name, {})
+                    self._worker, info, name, self._problems.get(name, {}), self.touched
                 )
             else:
                 self._cache[name] = Handle(self._worker, info, name)

@@ -1,0 +1,365 @@
+"""Which torch operations an exercise dispatches, and whether the worker's machinery was touched.
+
+Worker side: runs in the worker (and in the grader itself only under ``--no-sandbox``). Best
+effort by nature: the worker is the student's process, so code that sets out to blind this
+recorder can; what it reports is evidence the trusted side weighs, never a proof of innocence.
+
+- :class:`Recorder` watches one test. The trusted side sends it the forbidden patterns of the
+  exercises the test is about (``course.toml``); while a request is served, a
+  :class:`torch.overrides.TorchFunctionMode` sees every torch function, ``Tensor`` method and
+  ``nn.functional`` call (``nn.Sigmoid()(z)`` is seen as ``torch.sigmoid``). An op whose
+  names match a pattern is attributed by the Python stack: walking outward from the call, the
+  submission's frames (its cells' files) count, library frames are looked through, and the
+  first frame of the grader itself (a probe, the server) ends the walk — so the reference
+  loss a probe computes, or a library op a probe runs on the student's model, is never the
+  student's. Each exercise whose code (its function, the methods of its class and its
+  student-defined bases, what they define inside) is on that stretch of the stack gets the op.
+- :func:`seal` snapshots, before any student code runs, the objects this check and the worker
+  rely on (``torch.overrides``, the function-mode stack's functions, the server, the probes,
+  the seeding functions); :func:`tampering` says which of them were replaced since. The
+  recorder also notices its mode removed or replaced, a foreign mode left installed, and
+  torch-function dispatch switched off.
+"""
+
+import os
+import sys
+import types
+from collections.abc import Iterator
+from contextlib import contextmanager
+from fnmatch import fnmatchcase
+from typing import Any
+
+import torch
+import torch.overrides
+
+_C = torch._C
+# Captured once, at import (in the zygote): what the recorder itself calls.
+_push = _C._push_on_torch_function_stack
+_pop = _C._pop_torch_function_stack
+_stack_len = _C._len_torch_function_stack
+_stack_at = _C._get_function_stack_at
+_enabled = _C._is_torch_function_enabled
+_resolve = torch.overrides.resolve_name
+_getframe = sys._getframe
+
+GRADER_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+MAX_RECORDS = 20  # forbidden ops and tampering notes kept per test
+MAX_TEXT = 300  # characters of one note
+
+
+class _Watch(torch.overrides.TorchFunctionMode):
+    """The mode: hands every dispatched torch function to its recorder, then runs it."""
+
+    def __init__(self, recorder: "Recorder") -> None:
+        super().__init__()
+        self.recorder = recorder
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        recorder = self.recorder
+        try:
+            hits = recorder.hits[func]
+        except KeyError:
+            hits = recorder.hits[func] = recorder.classify(func)
+        except TypeError:  # an unhashable callable: classified every time
+            hits = recorder.classify(func)
+        if hits:
+            recorder.attribute(hits, _getframe(1))
+        return func(*args, **(kwargs or {}))
+
+
+class Recorder:
+    """Forbidden torch ops per exercise and tampering notes, for one worker (one test).
+
+    Args:
+        student_files: the file names of the submission's cells (frames that are the
+            student's).
+    """
+
+    def __init__(self, student_files: set[str]) -> None:
+        self.student_files = student_files
+        self.rules: dict[tuple[str, str], tuple[str, ...]] = {}
+        self.codes: dict[types.CodeType, set[tuple[str, str]]] = {}
+        self.hits: dict[Any, tuple] = {}
+        self.forbidden: dict[tuple[str, str], dict] = {}
+        self.notes: list[str] = []
+        self.mode = _Watch(self)
+
+    # ------------------------------------------------------------------ configuration
+
+    def watch(self, forbid: dict) -> None:
+        """Watch these exercises: ``{module: {exercise: [patterns]}}`` (from the grader)."""
+        self.rules = {
+            (str(module), str(exercise)): tuple(str(p) for p in patterns)
+            for module, exercises in dict(forbid).items()
+            for exercise, patterns in dict(exercises).items()
+        }
+        self.hits.clear()
+        self.codes = {}
+        for key in self.rules:
+            module = sys.modules.get(key[0])
+            obj = vars(module).get(key[1]) if isinstance(module, types.ModuleType) else None
+            for code in _exercise_codes(obj, self.student_files):
+                self.codes.setdefault(code, set()).add(key)
+        self.note_all(tampering())
+
+    # ------------------------------------------------------------------ recording
+
+    def classify(self, func: Any) -> tuple:
+        """``(exercise key, op name, pattern)`` for every watched exercise ``func`` breaks."""
+        if not self.rules:
+            return ()
+        names = op_names(func)
+        found = []
+        for key, patterns in self.rules.items():
+            match = next(((n, p) for p in patterns for n in names if fnmatchcase(n, p)), None)
+            if match:
+                found.append((key, *match))
+        return tuple(found)
+
+    def attribute(self, hits: tuple, frame: types.FrameType | None) -> None:
+        """Record each hit whose exercise runs on the student's stretch of the stack."""
+        keys, where = self._student_stretch(frame)
+        for key, name, pattern in hits:
+            if key in keys and key not in self.forbidden and len(self.forbidden) < MAX_RECORDS:
+                self.forbidden[key] = {
+                    "module": key[0],
+                    "exercise": key[1],
+                    "op": name,
+                    "pattern": pattern,
+                    "where": where,
+                }
+
+    def _student_stretch(self, frame: types.FrameType | None) -> tuple[set, str]:
+        """The watched exercises running between this op and the nearest grader frame, and
+        where the innermost student frame is (``file, line N``)."""
+        keys: set = set()
+        where = ""
+        while frame is not None:
+            code = frame.f_code
+            filename = code.co_filename
+            if filename.startswith(GRADER_DIR):
+                break  # a probe or the server: what runs above is the grader's own
+            if filename in self.student_files:
+                where = where or f"{filename}, line {frame.f_lineno}"
+                keys.update(self.codes.get(code, ()))
+            frame = frame.f_back
+        return keys, where
+
+    @contextmanager
+    def watching(self, label: str) -> Iterator[None]:
+        """Serve one request with the mode installed (when there is anything to watch)."""
+        if not self.rules:
+            yield
+            return
+        if not _enabled():
+            self.note("torch function dispatch was switched off (torch._C.DisableTorchFunction)")
+        if _stack_len():
+            self.note("a torch function mode of the submission was left installed")
+        _push(self.mode)
+        try:
+            yield
+        finally:
+            self._restore(label)
+
+    def _restore(self, label: str) -> None:
+        """Take the mode off again; anything else on the stack means it was tampered with."""
+        depth = _stack_len()
+        if depth and _stack_at(depth - 1) is self.mode:
+            _pop()
+            return
+        self.note(f"the dispatch recorder was removed or replaced while serving {label}")
+        while _stack_len():
+            if _pop() is self.mode:
+                break
+
+    # ------------------------------------------------------------------ reporting
+
+    def note(self, text: str) -> None:
+        text = text[:MAX_TEXT]
+        if text not in self.notes and len(self.notes) < MAX_RECORDS:
+            self.notes.append(text)
+
+    def note_all(self, texts: list[str]) -> None:
+        for text in texts:
+            self.note(text)
+
+    def report(self) -> dict:
+        """``{"forbidden": [{module, exercise, op, pattern, where}], "tampering": [text]}``."""
+        self.note_all(tampering())
+        return {"forbidden": list(self.forbidden.values()), "tampering": list(self.notes)}
+
+
+# ----------------------------------------------------------------------------- op names
+
+
+def op_names(func: Any) -> tuple[str, ...]:
+    """The dotted names a torch function is known by: ``torch.sigmoid``,
+    ``torch.Tensor.sigmoid``, ``torch.nn.functional.binary_cross_entropy`` ..."""
+    names = []
+    try:
+        names.append(_resolve(func))
+    except Exception:
+        pass
+    names += _public_names().get(id(func), [])
+    qualname = getattr(func, "__qualname__", None)
+    module = getattr(func, "__module__", None)
+    if isinstance(qualname, str) and isinstance(module, str):
+        names.append(f"{module}.{qualname}")
+    return tuple(dict.fromkeys(n for n in names if isinstance(n, str) and n))
+
+
+_PUBLIC: dict[int, list[str]] = {}
+_NAMESPACES = (
+    "torch",
+    "torch.nn.functional",
+    "torch.special",
+    "torch.linalg",
+    "torch.fft",
+    "torch.nn.init",
+)
+
+
+def _public_names() -> dict[int, list[str]]:
+    """id -> the public names of every function of torch's main namespaces (built once)."""
+    if not _PUBLIC:
+        for namespace in _NAMESPACES:
+            module = sys.modules.get(namespace)
+            for attr, value in vars(module).items() if module else ():
+                if callable(value) and not isinstance(value, type):
+                    _PUBLIC.setdefault(id(value), []).append(f"{namespace}.{attr}")
+        for attr, value in vars(torch.Tensor).items():
+            _PUBLIC.setdefault(id(value), []).append(f"torch.Tensor.{attr}")
+    return _PUBLIC
+
+
+# ----------------------------------------------------------------------------- exercise code
+
+
+def _exercise_codes(obj: Any, student_files: set[str]) -> Iterator[types.CodeType]:
+    """The code objects of an exercise: a function's (and what it defines inside), or every
+    student-written method of a class and of its student-written bases. Only plain class
+    dictionaries are read: no student code runs here."""
+    if isinstance(obj, type):
+        for klass in type.__dict__["__mro__"].__get__(obj):
+            for value in type.__dict__["__dict__"].__get__(klass).values():
+                yield from _function_codes(value, student_files)
+    else:
+        yield from _function_codes(obj, student_files)
+
+
+def _function_codes(value: Any, student_files: set[str]) -> Iterator[types.CodeType]:
+    if isinstance(value, (staticmethod, classmethod)):
+        value = value.__func__
+    if isinstance(value, property):
+        for part in (value.fget, value.fset, value.fdel):
+            yield from _function_codes(part, student_files)
+        return
+    if isinstance(value, types.FunctionType) and value.__code__.co_filename in student_files:
+        yield from _nested(value.__code__)
+
+
+def _nested(code: types.CodeType) -> Iterator[types.CodeType]:
+    yield code
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            yield from _nested(const)
+
+
+# ----------------------------------------------------------------------------- tampering
+
+_SEALED: list[tuple[str, dict, str, Any]] = []  # (label, namespace, key, the object it held)
+
+# What the checks rely on, by module: every function and class they hold.
+_WATCHED_MODULES = (
+    "torch.overrides",
+    "torch.utils._python_dispatch",
+    "grader.worker.dispatch",
+    "grader.worker.server",
+    "grader.worker.loader",
+    "grader.protocol",
+    "grader.framing",
+)
+# ... and single objects: the mode stack's functions and the seeding machinery.
+_WATCHED_NAMES = {
+    "torch._C": (
+        "_push_on_torch_function_stack",
+        "_pop_torch_function_stack",
+        "_len_torch_function_stack",
+        "_get_function_stack_at",
+        "_is_torch_function_enabled",
+        "_is_torch_function_mode_enabled",
+        "DisableTorchFunction",
+        "DisableTorchFunctionSubclass",
+    ),
+    "torch": ("manual_seed", "seed", "initial_seed"),
+    "torch.random": ("manual_seed", "fork_rng", "get_rng_state", "set_rng_state"),
+    "numpy.random": ("seed",),
+    "random": ("seed",),
+}
+
+
+def seal() -> None:
+    """Remember the objects the recorder, the server and the probes rely on.
+
+    Called before any student code runs (the loader calls it first), once per process.
+    """
+    if _SEALED:
+        return
+    # The first optimizer imports torch._dynamo, which wraps torch.manual_seed: have that
+    # done first (the zygote has; under --no-sandbox the grader may not have yet).
+    import torch._dynamo  # noqa: F401
+
+    names = list(_WATCHED_MODULES)
+    names += [n for n in sys.modules if n == "grader.probes" or n.startswith("grader.probes.")]
+    for name in names:
+        module = sys.modules.get(name)
+        if module is None:
+            continue
+        _SEALED.append((f"sys.modules[{name!r}]", sys.modules, name, module))
+        for key, value in list(vars(module).items()):
+            if isinstance(value, (type, types.FunctionType, types.BuiltinFunctionType)):
+                _SEALED.append((f"{name}.{key}", vars(module), key, value))
+                if isinstance(value, type) and value.__module__ == name:
+                    for attr, member in list(vars(value).items()):
+                        if isinstance(member, types.FunctionType):
+                            label = f"{name}.{key}.{attr}"
+                            _SEALED.append((label, _ClassDict(value), attr, member))
+    for name, keys in _WATCHED_NAMES.items():
+        module = sys.modules.get(name)
+        for key in keys if module is not None else ():
+            if key in vars(module):
+                _SEALED.append((f"{name}.{key}", vars(module), key, vars(module)[key]))
+
+
+class _ClassDict:
+    """A class's namespace read like a dict (its ``__dict__`` is a read-only view)."""
+
+    def __init__(self, cls: type) -> None:
+        self.cls = cls
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return type.__dict__["__dict__"].__get__(self.cls).get(key, default)
+
+
+_MISSING = object()
+
+
+def tampering() -> list[str]:
+    """What was replaced, removed or monkey-patched since :func:`seal`."""
+    return [
+        f"{label} was replaced or removed"
+        for label, namespace, key, value in _SEALED
+        if namespace.get(key, _MISSING) is not value
+    ]
+
+
+def instance_tampering(server: Any, cls: type, fields: set[str]) -> list[str]:
+    """The server object swapped for another class, or given attributes of its own that
+    shadow its methods."""
+    notes = []
+    if type(server) is not cls:
+        notes.append(f"the worker's server was replaced by a {type(server).__name__}")
+    extra = set(object.__getattribute__(server, "__dict__")) - fields
+    if extra:
+        notes.append(f"the worker's server was given attributes {sorted(extra)[:5]}")
+    return notes
