@@ -117,9 +117,7 @@ def scan(cells: list[CellSpec]) -> list[Flag]:
                 place = f"`{what[:80]}` ({cell.filename}, line {getattr(node, 'lineno', 0)})"
                 if place not in places:
                     places.append(place)
-    return [
-        Flag("static", kind, _evidence(places)) for kind, places in sorted(found.items())
-    ]
+    return [Flag("static", kind, _evidence(places)) for kind, places in sorted(found.items())]
 
 
 def _contacts(node: ast.AST, aliases: dict[str, str], skipped: set[int]):

@@ -22,7 +22,7 @@ from grader.worker import dispatch
 from grader.worker.server import Server
 
 STUDENT = "student_dispatch.py"
-SOURCE = '''
+SOURCE = """
 import torch
 from torch import nn
 import torch.nn.functional as F
@@ -53,7 +53,7 @@ class LogisticRegression(nn.Module):
 
     def forward(self, x):
         return self.inner(x)
-'''
+"""
 RULES = {
     "hwdispatch": {
         "sigmoid": ["*.sigmoid"],
