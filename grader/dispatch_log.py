@@ -55,7 +55,7 @@ class DispatchLog:
         try:
             worker.start_clock(READ_TIMEOUT_S)
             answer, _ = worker.request({"op": "dispatch"})
-        except WorkerFailure as exc:
+        except (WorkerFailure, OSError) as exc:  # ended, timed out, or its socket is gone
             self.unread[nodeid] = str(exc)[:MAX_FIELD]
             return
         problem = self._take(answer)
