@@ -32,6 +32,10 @@ _OPS = {"act": torch.sigmoid}
 def sigmoid(z):
     return _OPS["act"](z)
 
+@torch.no_grad()
+def decorated_sigmoid(z):
+    return z.sigmoid()
+
 def honest_sigmoid(z):
     return 1 / (1 + torch.exp(-z))
 
@@ -58,6 +62,7 @@ RULES = {
     "hwdispatch": {
         "sigmoid": ["*.sigmoid"],
         "honest_sigmoid": ["*.sigmoid"],
+        "decorated_sigmoid": ["*.sigmoid"],
         "bce_loss": ["*binary_cross_entropy*"],
         "LogisticRegression": ["torch.nn.functional.linear"],
     }
@@ -88,6 +93,15 @@ def test_a_forbidden_op_reached_through_data_is_the_exercises(module, recorder):
     found = recorder.report()["forbidden"]
     assert [(f["exercise"], f["op"]) for f in found] == [("sigmoid", "torch.sigmoid")]
     assert found[0]["where"] == f"{STUDENT}, line 9"
+
+
+def test_a_decorated_exercise_is_still_the_exercise(module, recorder):
+    with recorder.watching("call"):
+        module.decorated_sigmoid(torch.randn(3))
+    found = recorder.report()["forbidden"]
+    assert [(f["exercise"], f["op"]) for f in found] == [
+        ("decorated_sigmoid", "torch.Tensor.sigmoid")
+    ]
 
 
 def test_an_op_one_helper_object_away_is_the_exercises(module, recorder):

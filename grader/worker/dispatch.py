@@ -247,15 +247,29 @@ def _exercise_codes(obj: Any, student_files: set[str]) -> Iterator[types.CodeTyp
         yield from _function_codes(obj, student_files)
 
 
-def _function_codes(value: Any, student_files: set[str]) -> Iterator[types.CodeType]:
+def _function_codes(
+    value: Any, student_files: set[str], depth: int = 0
+) -> Iterator[types.CodeType]:
+    """A function's code if the submission wrote it, and that of what it wraps (a decorator's
+    ``__wrapped__`` or closure, e.g. ``@torch.no_grad()``)."""
     if isinstance(value, (staticmethod, classmethod)):
         value = value.__func__
     if isinstance(value, property):
         for part in (value.fget, value.fset, value.fdel):
-            yield from _function_codes(part, student_files)
+            yield from _function_codes(part, student_files, depth)
         return
-    if isinstance(value, types.FunctionType) and value.__code__.co_filename in student_files:
+    if not isinstance(value, types.FunctionType) or depth > 4:
+        return
+    if value.__code__.co_filename in student_files:
         yield from _nested(value.__code__)
+    inner = [value.__dict__.get("__wrapped__")]
+    for cell in value.__closure__ or ():
+        try:
+            inner.append(cell.cell_contents)
+        except ValueError:  # an empty cell
+            pass
+    for function in inner:
+        yield from _function_codes(function, student_files, depth + 1)
 
 
 def _nested(code: types.CodeType) -> Iterator[types.CodeType]:
