@@ -148,6 +148,16 @@ def test_a_replaced_probe_or_torch_overrides_is_reported(monkeypatch):
     assert "torch.overrides.resolve_name was replaced or removed" in notes
 
 
+def test_a_grader_module_imported_in_a_worker_is_reported(monkeypatch):
+    dispatch.seal()
+    monkeypatch.delitem(sys.modules, "grader.grading", raising=False)  # as in a real worker
+    monkeypatch.setitem(sys.modules, "grader.testdata_copy", types.ModuleType("x"))
+    monkeypatch.setitem(sys.modules, "grader.probes.extra", types.ModuleType("y"))
+    notes = dispatch.tampering()
+    assert "the grader's module grader.testdata_copy was imported in the worker" in notes
+    assert not [n for n in notes if "grader.probes.extra" in n]  # tests import probes later
+
+
 def test_the_server_serves_the_record_as_json(module):
     server = Server(None, {STUDENT})
     assert server.handle({"op": "watch", "forbid": RULES}, []) == ({"ok": True, "value": None}, [])

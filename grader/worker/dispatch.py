@@ -21,6 +21,7 @@ recorder can; what it reports is evidence the trusted side weighs, never a proof
   torch-function dispatch switched off.
 """
 
+import importlib
 import os
 import sys
 import types
@@ -312,14 +313,20 @@ _WATCHED_NAMES = {
 }
 
 
-def seal() -> None:
+def seal(homeworks: list[str] | tuple[str, ...] = ()) -> None:
     """Remember the objects the recorder, the server and the probes rely on.
 
     Called before any student code runs (the loader calls it first), once per process; the
-    workers forked afterwards share what it builds.
+    workers forked afterwards share what it builds. The homeworks' own probe modules
+    (``grader.probes.<id>``) are imported now, so that they are sealed too.
     """
     if _SEALED:
         return
+    for homework in homeworks:
+        try:
+            importlib.import_module(f"grader.probes.{homework}")
+        except ImportError:
+            pass
     # The first optimizer imports torch._dynamo, which wraps torch.manual_seed: have that
     # done first (the zygote has; under --no-sandbox the grader may not have yet).
     import torch._dynamo
@@ -348,6 +355,7 @@ def seal() -> None:
         for key in keys if module is not None else ():
             if key in vars(module):
                 _SEALED.append((f"{name}.{key}", vars(module), key, vars(module)[key]))
+    _KNOWN_MODULES.update(n for n in sys.modules if n.startswith(_GRADER_MODULES))
 
 
 class _ClassDict:
@@ -361,15 +369,29 @@ class _ClassDict:
 
 
 _MISSING = object()
+# The grader's modules loaded at seal time; the probes are the one kind a test imports later.
+_GRADER_MODULES = ("grader.", "solutions")
+_KNOWN_MODULES: set[str] = set()
+_LATER_MODULES = ("grader.probes", "grader.expect")  # what a test or a probe may import later
 
 
 def tampering() -> list[str]:
-    """What was replaced, removed or monkey-patched since :func:`seal`."""
-    return [
+    """What was replaced, removed or monkey-patched since :func:`seal`, and which of the
+    grader's own modules were imported since (by the submission: tests import only probes)."""
+    if not _SEALED:
+        return []
+    notes = [
         f"{label} was replaced or removed"
         for label, namespace, key, value in _SEALED
         if namespace.get(key, _MISSING) is not value
     ]
+    if "grader.grading" in sys.modules:
+        return notes  # --no-sandbox: this is the grader's process, its imports are its own
+    for name in list(sys.modules):
+        if name.startswith(_GRADER_MODULES) and name not in _KNOWN_MODULES:
+            if not name.startswith(_LATER_MODULES):
+                notes.append(f"the grader's module {name} was imported in the worker")
+    return notes
 
 
 def instance_tampering(server: Any, cls: type, fields: set[str]) -> list[str]:
