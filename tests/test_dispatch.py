@@ -319,3 +319,46 @@ def test_the_reference_solutions_raise_no_flag():
     for homework in course.homeworks:
         submission = load_submission(course.root / "solutions" / f"{homework.id}.py", course)
         assert scan(submission.modules[homework.id].cells) == [], homework.id
+
+
+# ----------------------------------------------------------------------------- end to end
+
+TAMPERING = """
+# EXERCISE 1.4 — sigmoid
+import grader.probes as _probes
+
+_clone = _probes.clone
+_probes.clone = lambda obj: _clone(obj)  # same behaviour, another object
+
+
+def sigmoid(z):
+    if torch._C._len_torch_function_stack():
+        torch._C._pop_torch_function_stack()  # blind the recorder for this call
+    m = z.clamp(min=0).detach()
+    top = torch.exp(z - m)
+    return top / (torch.exp(-m) + top)
+"""
+
+
+@pytest.mark.slow
+def test_tampering_is_flagged_for_the_instructor_and_never_shown_or_scored(tmp_path, course):
+    from helpers import replace_chunks, solution_text
+
+    from grader.grading import grade
+    from grader.report import FORMATS, render
+
+    path = tmp_path / "hw1_basics.py"
+    path.write_text(replace_chunks(solution_text("hw1_basics"), TAMPERING), encoding="utf-8")
+    report = grade(path, course=course, seed=1, homeworks=["hw1_basics"], sections=["1.4"])
+    assert report.full_marks, [s.reason for s in report.homeworks[0].sections]  # not scored
+    flags = report.flags
+    assert any(
+        "dispatch recorder (static)" in f and "_pop_torch_function_stack" in f for f in flags
+    )
+    assert any("grader internals (static)" in f and "grader.probes" in f for f in flags)
+    runtime = [f for f in flags if "(runtime)" in f]
+    assert any("grader.probes.clone was replaced or removed" in f for f in runtime), flags
+    assert any("removed or replaced while serving call" in f for f in runtime), flags
+    for fmt in FORMATS:
+        assert "grader.probes.clone" not in render(report, fmt), fmt
+    assert "grader.probes.clone" in json.dumps(report.to_dict(details=True))
