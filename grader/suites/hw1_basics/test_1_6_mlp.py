@@ -143,6 +143,7 @@ def _state(student, model, what: str, dims: tuple) -> dict[str, torch.Tensor]:
         isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()
     ), f"{what}: its state_dict() should map names to tensors"
     want = _layout(*dims)
+    state = _numbered(state, want)
     missing = [k for k in want if k not in state]
     unexpected = [k for k in state if k not in want]
     assert not missing and not unexpected, (
@@ -154,6 +155,17 @@ def _state(student, model, what: str, dims: tuple) -> dict[str, torch.Tensor]:
         got = tuple(state[key].shape)
         assert got == shape, f"{what}: state_dict()[{key!r}] should have shape {shape}, got {got}"
     return {k: v.double() for k, v in state.items()}
+
+
+def _numbered(named: dict, want: dict) -> dict:
+    """Children named in an ``OrderedDict`` (``fc1``, ``bn1``) renamed by their position among
+    the layers that hold state, as an ``nn.Sequential(*layers)`` numbers them."""
+    prefixes = list(dict.fromkeys(k.split(".", 1)[0] for k in named))
+    numbers = list(dict.fromkeys(k.split(".", 1)[0] for k in want))
+    if len(prefixes) != len(numbers) or not all("." in k for k in named):
+        return named
+    rename = dict(zip(prefixes, numbers, strict=True))
+    return {f"{rename[k.split('.', 1)[0]]}.{k.split('.', 1)[1]}": v for k, v in named.items()}
 
 
 def _by_hand(state: dict, depth: int, X: torch.Tensor, train: bool = False) -> tuple:
@@ -331,7 +343,8 @@ def _check_gradients(student, model, what: str, dims: tuple, g: torch.Generator)
         rtol=1e-3,
         atol=1e-4,
     )
-    for name, grad in got["param_grads"].items():
+    parameters = {k: v for k, v in _layout(*dims).items() if _is_parameter(k)}
+    for name, grad in _numbered(got["param_grads"], parameters).items():
         assert name in leaves and leaves[name].requires_grad, (
             f"{what}: named_parameters() has {name}, which its state_dict() does not"
         )
