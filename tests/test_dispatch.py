@@ -121,6 +121,14 @@ def test_ops_of_the_grader_itself_are_never_the_students(module, recorder):
     assert recorder.report()["forbidden"] == []
 
 
+def test_an_op_torch_makes_for_an_allowed_call_is_not_the_students(module):
+    recorder = dispatch.Recorder({STUDENT})
+    recorder.watch({"hwdispatch": {"LogisticRegression": ["torch.nn.init.*"]}})
+    with recorder.watching("call"):
+        module.LogisticRegression()  # nn.Linear(3, 1) initialises its weights with nn.init
+    assert recorder.report()["forbidden"] == []
+
+
 def test_the_recorder_costs_nothing_where_nothing_is_watched(module):
     recorder = dispatch.Recorder({STUDENT})
     recorder.watch({})

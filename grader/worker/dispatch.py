@@ -8,12 +8,14 @@ recorder can; what it reports is evidence the trusted side weighs, never a proof
   exercises the test is about (``course.toml``); while a request is served, a
   :class:`torch.overrides.TorchFunctionMode` sees every torch function, ``Tensor`` method and
   ``nn.functional`` call (``nn.Sigmoid()(z)`` is seen as ``torch.sigmoid``). An op whose
-  names match a pattern is attributed by the Python stack: walking outward from the call, the
-  submission's frames (its cells' files) count, library frames are looked through, and the
-  first frame of the grader itself (a probe, the server) ends the walk — so the reference
-  loss a probe computes, or a library op a probe runs on the student's model, is never the
-  student's. Each exercise whose code (its function, the methods of its class and its
-  student-defined bases, what they define inside) is on that stretch of the stack gets the op.
+  names match a pattern is attributed by the Python stack. It is the submission's if the
+  submission's code (its cells' files) called it, directly or through torch's thin layers
+  (the functional API, a layer's ``forward``) or other libraries' helpers; not if torch made it
+  for an allowed call (``nn.Linear`` initialising its weights), nor if the grader did (a
+  probe's reference loss, the library ops a probe runs on the student's model). Walking on
+  outward up to the first frame of the grader, each exercise whose code (its function, the
+  methods of its class and its student-written bases, what they define inside) is on the
+  stack gets the op.
 - :func:`seal` snapshots, before any student code runs, the objects this check and the worker
   rely on (``torch.overrides``, the function-mode stack's functions, the server, the probes,
   the seeding functions); :func:`tampering` says which of them were replaced since. The
@@ -44,6 +46,13 @@ _resolve = torch.overrides.resolve_name
 _getframe = sys._getframe
 
 GRADER_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+TORCH_DIR = os.path.dirname(os.path.abspath(torch.__file__)) + os.sep
+# torch's thin layers over its ops: what a student's call passes through on its way to one.
+_THIN_FILES = {
+    TORCH_DIR + name for name in ("overrides.py", "functional.py", "_tensor.py", "nn/functional.py")
+}
+_THIN_MODULE_CODE = {"forward", "_call_impl", "_wrapped_call_impl", "_conv_forward"}
+_MODULES_DIR = TORCH_DIR + "nn/modules/"
 MAX_RECORDS = 20  # forbidden ops and tampering notes kept per test
 MAX_TEXT = 300  # characters of one note
 
@@ -132,17 +141,24 @@ class Recorder:
 
     def _student_stretch(self, frame: types.FrameType | None) -> tuple[set, str]:
         """The watched exercises running between this op and the nearest grader frame, and
-        where the innermost student frame is (``file, line N``)."""
-        keys: set = set()
-        where = ""
-        while frame is not None:
-            code = frame.f_code
-            filename = code.co_filename
+        where the innermost student frame is (``file, line N``).
+
+        Between the op and the submission's innermost frame only torch's thin layers may run
+        (the functional API, ``Tensor``'s Python methods, a layer's ``forward``): an op that
+        torch itself dispatches for an allowed call (``nn.Linear(...)`` initialising its
+        weights with ``torch.nn.init``) is the library's, as the static rule sees it.
+        """
+        while frame is not None and frame.f_code.co_filename not in self.student_files:
+            filename = frame.f_code.co_filename
             if filename.startswith(GRADER_DIR):
-                break  # a probe or the server: what runs above is the grader's own
-            if filename in self.student_files:
-                where = where or f"{filename}, line {frame.f_lineno}"
-                keys.update(self.codes.get(code, ()))
+                return set(), ""  # a probe or the server called it: the grader's own op
+            if filename.startswith(TORCH_DIR) and not _thin(frame.f_code):
+                return set(), ""
+            frame = frame.f_back
+        keys: set = set()
+        where = f"{frame.f_code.co_filename}, line {frame.f_lineno}" if frame else ""
+        while frame is not None and not frame.f_code.co_filename.startswith(GRADER_DIR):
+            keys.update(self.codes.get(frame.f_code, ()))
             frame = frame.f_back
         return keys, where
 
@@ -188,6 +204,13 @@ class Recorder:
         """``{"forbidden": [{module, exercise, op, pattern, where}], "tampering": [text]}``."""
         self.note_all(tampering())
         return {"forbidden": list(self.forbidden.values()), "tampering": list(self.notes)}
+
+
+def _thin(code: types.CodeType) -> bool:
+    """Whether a torch frame is one of the thin layers between a call and its op."""
+    if code.co_filename in _THIN_FILES:
+        return True
+    return code.co_filename.startswith(_MODULES_DIR) and code.co_name in _THIN_MODULE_CODE
 
 
 # ----------------------------------------------------------------------------- op names
