@@ -14,9 +14,9 @@ import time
 
 import torch
 
-from grader.course import load_course
-from grader.dispatch_log import DispatchLog
-from grader.grading import grade
+from torchgrade.course import load_course
+from torchgrade.dispatch_log import DispatchLog
+from torchgrade.grading import grade
 
 
 def main() -> None:

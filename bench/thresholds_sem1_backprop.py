@@ -1,7 +1,7 @@
 """Justify sem1_backprop's thresholds: the reference through the hidden tests' own procedures.
 
 For every run seed 0..N-1 (default 100) this derives each test's seed exactly as the grader
-does (``grader.plugin.test_seed(run_seed, nodeid)``), builds the same data and the same
+does (``torchgrade.plugin.test_seed(run_seed, nodeid)``), builds the same data and the same
 network from it, trains with the reference and the probes the test uses (read from the test
 modules themselves, so they cannot drift apart), and reports the worst, mean and best result,
 the bound and the time per run::
@@ -39,11 +39,11 @@ from sklearn.datasets import make_moons
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from grader.datasets.separable import separable  # noqa: E402
-from grader.plugin import test_seed  # noqa: E402
-from grader.probes import sem1_backprop as probes  # noqa: E402
-from grader.testdata import moons_split  # noqa: E402
 from solutions import sem1_backprop as ref  # noqa: E402
+from torchgrade.datasets.separable import separable  # noqa: E402
+from torchgrade.plugin import test_seed  # noqa: E402
+from torchgrade.probes import sem1_backprop as probes  # noqa: E402
+from torchgrade.testdata import moons_split  # noqa: E402
 
 SUITE = ROOT / "grader" / "suites" / "sem1_backprop"
 

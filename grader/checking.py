@@ -9,16 +9,15 @@
   unsolved exercise.
 """
 
-import importlib
 import inspect
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader import events, notebooks, stubs
-from grader.course import Course, Homework, load_course
-from grader.grading import grade
-from grader.results import GradeReport
+from torchgrade import events, notebooks, stubs
+from torchgrade.course import Course, Homework, load_course
+from torchgrade.grading import grade
+from torchgrade.results import GradeReport
 
 
 @dataclass
@@ -52,7 +51,7 @@ def check(
         progress(events.Step(f"{homework.id}: stubs, API and notebook sync"))
         stale = stubs.out_of_date(course, homework.id)
         report.problems += [stale] if stale else []
-        report.problems += api_problems(homework)
+        report.problems += api_problems(course, homework)
         report.problems += _sync_problems(course, homework)
     for target in ("solutions", "exercises"):
         progress(events.Step(f"grading {target}/"))
@@ -73,11 +72,11 @@ def check(
     return report
 
 
-def api_problems(homework: Homework) -> list[str]:
+def api_problems(course: Course, homework: Homework) -> list[str]:
     """Differences between the public API of ``exercises/<hw>`` and ``solutions/<hw>``."""
     try:
-        stubs = _public_api(importlib.import_module(f"exercises.{homework.id}"))
-        solved = _public_api(importlib.import_module(f"solutions.{homework.id}"))
+        stubs = _public_api(course.import_module("exercises", homework.id))
+        solved = _public_api(course.import_module("solutions", homework.id))
     except Exception as exc:  # the instructor's own modules failed to import
         return [f"{homework.id}: cannot import the modules: {type(exc).__name__}: {exc}"]
     problems = []

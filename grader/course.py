@@ -3,13 +3,15 @@
 Trusted side: read by the grader process; nothing here runs student code.
 """
 
+import importlib.util
 import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
-from grader.errors import GraderError
+from torchgrade.errors import GraderError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -184,8 +186,38 @@ class Course:
         return self.suites_dir / homework_id
 
     def module_path(self, package: str, homework_id: str) -> Path:
-        """``package`` is ``exercises`` or ``solutions``."""
-        return self.root / package / f"{homework_id}.py"
+        """``package`` is ``exercises`` or ``solutions``.
+
+        A course folder holds them at its root; an installed student bundle, whose root is
+        site-packages, holds the stubs beside its table instead (``torchgrade/exercises/``).
+        """
+        path = self.root / package / f"{homework_id}.py"
+        beside = self.config_dir / package / f"{homework_id}.py"
+        return beside if not path.exists() and beside.exists() else path
+
+    def import_module(self, package: str, homework_id: str) -> ModuleType:
+        """Import ``<package>/<homework_id>.py`` of this course by its path, once per process.
+
+        Trusted side: only the course's own modules (the reference solutions, the stubs),
+        never a submission. They are not installed (see the README's layout): a module is
+        found in the course folder, whatever ``sys.path`` holds.
+        """
+        name = f"{package}.{homework_id}"
+        path = self.module_path(package, homework_id)
+        loaded = sys.modules.get(name)
+        if loaded is not None and Path(getattr(loaded, "__file__", "") or "") == path:
+            return loaded
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None or not path.is_file():
+            raise CourseError(f"{homework_id}: no module {package}/{path.name} in {self.root}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses and pickling look their module up by name
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            sys.modules.pop(name, None)
+            raise
+        return module
 
     def notebook_path(self, homework_id: str) -> Path:
         return self.root / "notebooks" / f"{homework_id}.ipynb"

@@ -1,23 +1,23 @@
 """What the workers' dispatch recorders reported during one suite run, judged on the trusted side.
 
 Trusted side: the plugin asks each test's worker which forbidden torch ops the exercises it
-watched dispatched (:mod:`grader.worker.dispatch`) and what looked tampered with. The answer is
+watched dispatched (:mod:`torchgrade.worker.dispatch`) and what looked tampered with. The answer is
 the student's process's word: it is read as size-capped JSON, every field is checked, and an
 op counts only if its name matches, here, one of the exercise's own patterns in the course
 table — a worker can hide an op, never pin one on an exercise that did not break its rule.
 
-A forbidden op observed at run time costs the same as the static rule (:mod:`grader.rules`):
+A forbidden op observed at run time costs the same as the static rule (:mod:`torchgrade.rules`):
 every test that touched the exercise fails with the reason. Tampering becomes an
-instructor-only :class:`~grader.results.Flag`, never a lost point by itself.
+instructor-only :class:`~torchgrade.results.Flag`, never a lost point by itself.
 """
 
 import json
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
-from grader.course import Homework
-from grader.results import Flag, TestResult
-from grader.specs import Channel, WorkerFailure
+from torchgrade.course import Homework
+from torchgrade.results import Flag, TestResult
+from torchgrade.specs import Channel, WorkerFailure
 
 MAX_RECORD_CHARS = 64_000  # the recorder's answer, as JSON text
 MAX_FIELD = 300

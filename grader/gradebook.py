@@ -26,9 +26,9 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from grader.course import Course, Homework, Planned
-from grader.results import BatchEntry
-from grader.roster import Roster, Submitter
+from torchgrade.course import Course, Homework, Planned
+from torchgrade.results import BatchEntry
+from torchgrade.roster import Roster, Submitter
 
 MAX_REASON_CHARS = 500
 POINTS_POSSIBLE = "Points Possible"
@@ -116,7 +116,7 @@ def row(
         if report.errors:
             reasons.insert(0, f"grader error in {len(report.errors)} test(s): see the report")
         cells.update(seed=str(report.seed), reason=_shorten("; ".join(reasons)))
-        # Integrity flags: evidence for the instructor, never a score (see grader.integrity).
+        # Integrity flags: evidence for the instructor, never a score (see torchgrade.integrity).
         notes += [_shorten(f"integrity: {line}") for line in report.flags]
     if exam is None and course.exam_points:
         notes.append("exam missing: counted as 0")

@@ -12,11 +12,11 @@ What is flagged (names resolved through the module's imports and aliases, as the
   descriptors);
 - ``other submissions' paths``: ``/tmp``, ``/dev/shm``, ``submission-<pid>`` folders, the
   gradebook, Gradescope's ``/autograder``;
-- ``grader internals``: the grader's modules (``grader.*``, ``solutions``), ``__main__``,
+- ``grader internals``: the grader's modules (``torchgrade.*``, ``solutions``), ``__main__``,
   ``sys.modules``, ``gc.get_objects`` and friends, frames (``sys._getframe``, ``f_back``,
   ``inspect.stack``), ``__subclasses__``, ``builtins``, trace functions;
 - ``seed machinery``: reading the seed or the generator state (``torch.initial_seed``,
-  ``get_rng_state``, ``grader.testdata``);
+  ``get_rng_state``, ``torchgrade.testdata``);
 - ``dispatch recorder``: ``torch.overrides``, torch-function and dispatch modes, the function
   mode stack in ``torch._C``, a ``__torch_function__``/``__torch_dispatch__`` of one's own.
 """
@@ -25,9 +25,9 @@ import ast
 import re
 from fnmatch import fnmatchcase
 
-from grader.results import Flag
-from grader.rules import _bind, _dotted, _parse
-from grader.specs import CellSpec
+from torchgrade.results import Flag
+from torchgrade.rules import _bind, _dotted, _parse
+from torchgrade.specs import CellSpec
 
 # kind -> patterns of dotted names (imports, attribute chains), first match wins.
 NAMES: dict[str, tuple[str, ...]] = {
@@ -40,6 +40,7 @@ NAMES: dict[str, tuple[str, ...]] = {
         "torch.*.get_rng_state",
         "numpy.random.get_state",
         "random.getstate",
+        "torchgrade.testdata*",
         "grader.testdata*",
     ),
     "dispatch recorder": (
@@ -55,6 +56,8 @@ NAMES: dict[str, tuple[str, ...]] = {
     ),
     "ctypes": ("ctypes", "ctypes.*", "_ctypes*", "cffi", "cffi.*"),
     "grader internals": (
+        "torchgrade",
+        "torchgrade.*",
         "grader",
         "grader.*",
         "solutions",
@@ -91,7 +94,7 @@ DEFINITIONS = {"__torch_function__": "dispatch recorder", "__torch_dispatch__": 
 STRINGS = (  # (kind, what a string constant holds), docstrings aside
     ("/proc", re.compile(r"/proc\b")),
     ("other submissions' paths", re.compile(r"/tmp\b|/dev/shm|submission-|gradebook|/autograder")),
-    ("grader internals", re.compile(r"^(__main__|(grader|solutions)(\.\w+)*)$")),
+    ("grader internals", re.compile(r"^(__main__|(torchgrade|grader|solutions)(\.\w+)*)$")),
 )
 # Roots a dotted name may start with without an import.
 BUILTIN_ROOTS = {"__builtins__", "__main__"}

@@ -3,24 +3,23 @@
 It registers the ``points``, ``section``, ``public`` and ``timeout`` markers, refuses a suite
 whose tests lack a section or points or whose points do not add up to the course table,
 provides the ``student``, ``ref`` and ``seed`` fixtures, and turns each test's outcome into a
-:class:`~grader.results.TestResult`. pytest and every assertion run in this (trusted) process;
+:class:`~torchgrade.results.TestResult`. pytest and every assertion run in this (trusted) process;
 the submission runs in the sandbox's workers.
 """
 
 import hashlib
-import importlib
 from collections import defaultdict
 from collections.abc import Callable
 from types import SimpleNamespace
 
 import pytest
 
-from grader import events
-from grader.course import Homework, Limits
-from grader.dispatch_log import DispatchLog
-from grader.remote import ExerciseUnavailable, StudentError, StudentProxy
-from grader.results import TestResult
-from grader.specs import SandboxError, WorkerFailure
+from torchgrade import events
+from torchgrade.course import Course, Homework, Limits
+from torchgrade.dispatch_log import DispatchLog
+from torchgrade.remote import ExerciseUnavailable, StudentError, StudentProxy
+from torchgrade.results import TestResult
+from torchgrade.specs import SandboxError, WorkerFailure
 
 MARKERS = {
     "points(n)": "points the test is worth (required)",
@@ -48,6 +47,7 @@ class GraderPlugin:
     """Fixtures and bookkeeping for one homework's suite run.
 
     Args:
+        course: the course (its reference solutions are the ``ref`` fixture).
         homework: the course's homework the suite grades.
         spawn: returns a fresh worker for one test, or raises why none can be had.
         section_problems: section id -> why that section cannot be graded at all.
@@ -57,13 +57,14 @@ class GraderPlugin:
         limits: the course's limits (default test timeout).
         public_only: run only ``public`` tests (self-check).
         sections: run only the tests of these sections (default: all).
-        progress: receives :class:`~grader.events.TestsCollected` and one
-            :class:`~grader.events.TestFinished` per test.
+        progress: receives :class:`~torchgrade.events.TestsCollected` and one
+            :class:`~torchgrade.events.TestFinished` per test.
     """
 
     def __init__(
         self,
         *,
+        course: Course,
         homework: Homework,
         spawn: Callable,
         section_problems: dict[str, str],
@@ -75,6 +76,7 @@ class GraderPlugin:
         sections: set[str] | None = None,
         progress: events.Progress = events.ignore,
     ):
+        self.course = course
         self.homework = homework
         self.spawn = spawn
         self.section_problems = section_problems
@@ -146,7 +148,7 @@ class GraderPlugin:
     @pytest.fixture
     def ref(self) -> SimpleNamespace:
         return SimpleNamespace(
-            **{self.homework.id: importlib.import_module(f"solutions.{self.homework.id}")}
+            **{self.homework.id: self.course.import_module("solutions", self.homework.id)}
         )
 
     @pytest.fixture

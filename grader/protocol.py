@@ -1,6 +1,6 @@
 """The values on the wire between the trusted grader and an untrusted worker: data only.
 
-Messages are framed by :mod:`grader.framing`. Values are JSON with a few tagged objects and
+Messages are framed by :mod:`torchgrade.framing`. Values are JSON with a few tagged objects and
 raw buffers for tensor bytes::
 
     [...]                                   list
@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from grader.framing import ProtocolError, is_int
+from torchgrade.framing import ProtocolError, is_int
 
 # dtype name -> (numpy dtype, torch dtype). bfloat16 and complex are not data on this wire.
 DTYPES: dict[str, tuple[np.dtype, torch.dtype]] = {

@@ -7,10 +7,10 @@ The bundle is what students get, and installs with ``pip install ./bundle``::
     exercises/<hw>.py             the stubs
     notebooks/<hw>.ipynb          the student notebooks, generated from their sources
     grader/                       the grader package without its hidden suites, plus
-      suites/<hw>/test_*.py         the public tests only (grader.public_tests)
+      suites/<hw>/test_*.py         the public tests only (torchgrade.public_tests)
       suites/RELEASE.json           the marker: every run here is a self-check
 
-Then the whole bundle is scanned (:mod:`grader.leaks`) for every solution body and every
+Then the whole bundle is scanned (:mod:`torchgrade.leaks`) for every solution body and every
 hidden test name; a leak makes ``grader release`` fail (exit 1) and lists where it is.
 In a bundle ``grader grade`` implies ``--public`` (:func:`is_student_bundle`): the plugin
 would refuse the public suites otherwise, their points being fewer than the course's.
@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from grader import notebooks, public_tests
-from grader.ci import torch_version
-from grader.course import PACKAGE_DIR, Course, Homework
-from grader.errors import GraderError
-from grader.leaks import Leak, collect_secrets, scan
-from grader.version import grader_version
+from torchgrade import notebooks, public_tests
+from torchgrade.ci import torch_version
+from torchgrade.course import PACKAGE_DIR, Course, Homework
+from torchgrade.errors import GraderError
+from torchgrade.leaks import Leak, collect_secrets, scan
+from torchgrade.version import grader_version
 
 MARKER = "RELEASE.json"
 TEMPLATES = PACKAGE_DIR / "templates" / "release"
@@ -123,6 +123,8 @@ def _exercises(course: Course, homework: Homework, outdir: Path, result: Release
             result,
         )
     _write(package / stub.name, stub.read_text(encoding="utf-8"), result)
+    # The installed package's copy: the course's imports when a notebook lost its own.
+    _write(outdir / "grader" / "exercises" / stub.name, stub.read_text(encoding="utf-8"), result)
 
 
 def _notebook(course: Course, homework: Homework, outdir: Path, result: ReleaseResult) -> None:
@@ -169,6 +171,12 @@ def _public_suite(course: Course, homework: Homework, suites: Path, result: Rele
         result.notes.append(f"{homework.id}: no public test; the self-check will run nothing")
 
 
+def _packages(package: Path) -> list[str]:
+    """The import names of ``package`` (installed as ``torchgrade``) and its subpackages."""
+    found = sorted(p.parent.relative_to(package) for p in package.rglob("__init__.py"))
+    return [".".join(("torchgrade", *p.parts)) for p in found if "suites" not in p.parts]
+
+
 def _project_files(
     course: Course, chosen: list[Homework], outdir: Path, result: ReleaseResult
 ) -> None:
@@ -177,6 +185,7 @@ def _project_files(
         "__VERSION__": grader_version().replace("dev", "0.0.0"),
         "__TORCH__": torch_version(),
         "__DIRNAME__": outdir.name,
+        "__PACKAGES__": json.dumps(_packages(outdir / "grader")),
         "__HOMEWORKS__": ", ".join(f"`{h.id}` ({h.title}, {h.points:g} points)" for h in chosen),
         "__FIRST__": chosen[0].id,
         "__SECTION__": chosen[0].sections[0].id,

@@ -16,8 +16,8 @@ import ast
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from grader.course import Homework
-from grader.specs import CellSpec
+from torchgrade.course import Homework
+from torchgrade.specs import CellSpec
 
 
 @dataclass(frozen=True)

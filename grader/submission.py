@@ -15,7 +15,7 @@ from pathlib import Path
 
 import nbformat
 
-from grader.cells import (
+from torchgrade.cells import (
     Chunk,
     LooseMarker,
     Marker,
@@ -24,9 +24,9 @@ from grader.cells import (
     near_marker,
     split_module,
 )
-from grader.course import Course, CourseError, Homework
-from grader.errors import GraderError
-from grader.specs import CellSpec
+from torchgrade.course import Course, CourseError, Homework
+from torchgrade.errors import GraderError
+from torchgrade.specs import CellSpec
 
 MAX_FILE_BYTES = 20 << 20
 MAX_ZIP_BYTES = 200 << 20

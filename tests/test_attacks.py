@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from helpers import ROOT, gone, need_bwrap
 
-from grader.grading import grade
-from grader.report.table import render
+from torchgrade.grading import grade
+from torchgrade.report.table import render
 
 pytestmark = pytest.mark.slow
 IMPORTS = "# IMPORTS — hw1_basics\nimport torch\nfrom torch import nn\n\n\n"

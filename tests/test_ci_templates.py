@@ -19,8 +19,8 @@ from helpers import notebook_from_module, solution_text, write_notebook
 from minicourse import make_course
 from test_reports import GITHUB_SCHEMA, GRADESCOPE_SCHEMA, sample_report
 
-from grader.ci import TemplateError, gradescope_bundle, write_ci
-from grader.report import feedback, gradescope, not_graded
+from torchgrade.ci import TemplateError, gradescope_bundle, write_ci
+from torchgrade.report import feedback, gradescope, not_graded
 
 PLACEHOLDER = re.compile(r"__[A-Z_]+__")
 
@@ -45,7 +45,8 @@ def test_github_classroom_workflow_feeds_the_grading_reporter(tmp_path, course):
     assert "--homework hw1_basics --format github" in grade["run"]
     install = next(s for s in steps if "TORCHGRADE_TOKEN" in s.get("env", {}))
     assert install["env"]["TORCHGRADE_TOKEN"] == "${{ secrets.TORCHGRADE_TOKEN }}"
-    assert "github.com/org/grader.git@main" in install["run"]
+    assert f'--branch main "{CLONE_URL}"' in install["run"]
+    assert 'pip install -q -e "$course"' in install["run"]  # the course is a folder
     assert "download.pytorch.org/whl/cpu" in install["run"]  # never a CUDA build
     assert "chmod -R go-rwx" in install["run"]  # the hidden suites: root only
 
@@ -73,7 +74,7 @@ def test_gitlab_job_reports_junit_and_keeps_the_json(tmp_path, course):
     assert job["artifacts"]["reports"]["junit"] == "torchgrade.xml"
     assert job["allow_failure"] == {"exit_codes": [1]}  # points lost is not a broken job
     installs = " ".join(job["before_script"])
-    assert "${TORCHGRADE_TOKEN}@gitlab.example.org/course/grader.git@v1" in installs
+    assert '--branch v1 "https://${TORCHGRADE_TOKEN}@gitlab.example.org/course/grader.git"' in installs
 
 
 def test_gradescope_zip_has_both_scripts_at_its_root(tmp_path, course):
@@ -94,6 +95,8 @@ def test_gradescope_zip_has_both_scripts_at_its_root(tmp_path, course):
     assert not PLACEHOLDER.search(setup + run)
     assert "--homework hw1_basics --format gradescope" in run
     assert "download.pytorch.org/whl/cpu" in setup
+    assert 'pip install -q -e "$course"' in setup  # the course stays a folder
+    assert 'go-rwx "$course/grader/suites" "$course/solutions"' in setup
     for script in (setup, run):
         assert subprocess.run(["bash", "-n"], input=script, text=True).returncode == 0
 
@@ -260,6 +263,7 @@ def test_github_grade_step_with_the_real_grader_on_an_empty_checkout(tmp_path, c
 
 # ----------------------------------------------------------------- GitLab and GitHub addresses
 
+CLONE_URL = "https://x-access-token:${TORCHGRADE_TOKEN}@github.com/org/grader.git"
 THIS_SERVER = {
     "CI_SERVER_PROTOCOL": "https",
     "CI_SERVER_HOST": "gitlab.com",
@@ -278,22 +282,26 @@ THIS_SERVER = {
         ("https://git.uni.edu:8443/c/grader", "https://USER:TOKEN@git.uni.edu:8443/c/grader.git"),
     ],
 )  # fmt: skip
-def test_gitlab_grader_repo_becomes_a_clone_url_pip_can_use(tmp_path, course, given, url):
+def test_gitlab_grader_repo_becomes_a_url_git_can_clone(tmp_path, course, given, url):
     path = write_ci(
         "gitlab", dest=tmp_path, course=course, homework="hw1_basics", grader_repo=given
     )
     text = path.read_text()
     assert not PLACEHOLDER.search(text)
-    install = next(s for s in yaml.safe_load(text)["torchgrade"]["before_script"] if "git+" in s)
+    script = yaml.safe_load(text)["torchgrade"]["before_script"]
+    clone = next(s for s in script if s.startswith("git clone"))
     # The job's shell expands the token and GitLab's predefined CI_SERVER_* variables.
     env = {**os.environ, **THIS_SERVER, "TORCHGRADE_TOKEN": "USER:TOKEN"}
     words = subprocess.run(
-        ["bash", "-c", f"set -- {install.removeprefix('pip install -q ')}; echo \"$1\""],
+        ["bash", "-c", f"set -- {clone.removeprefix('git clone ')}; echo \"$@\""],
         env=env, capture_output=True, text=True, check=True,
-    ).stdout.strip()  # fmt: skip
-    assert words == f"git+{url}@main"
-    parsed = urllib.parse.urlsplit(words.removeprefix("git+"))
-    assert parsed.scheme == "https" and parsed.password == "TOKEN" and parsed.path.count("@") == 1
+    ).stdout.split()  # fmt: skip
+    assert words == ["-q", "--depth", "1", "--branch", "main", url, "/opt/course"]
+    parsed = urllib.parse.urlsplit(url)
+    assert parsed.scheme == "https" and parsed.password == "TOKEN" and parsed.path.count("@") == 0
+    # The package is installed from that clone, whose secrets are then root-only.
+    assert "pip install -q -e /opt/course" in script
+    assert "chmod -R go-rwx /opt/course/grader/suites /opt/course/solutions" in script
 
 
 @pytest.mark.parametrize(
@@ -304,7 +312,7 @@ def test_github_grader_repo_is_normalised_to_owner_and_name(tmp_path, course, gi
     path = write_ci(
         "github", dest=tmp_path, course=course, homework="hw1_basics", grader_repo=given
     )
-    assert "@github.com/org/grader.git@main" in path.read_text()
+    assert f'--branch main "{CLONE_URL}"' in path.read_text()
 
 
 @pytest.mark.parametrize(
@@ -417,12 +425,12 @@ def test_run_autograder_falls_back_to_a_whole_reason_when_not_graded(tmp_path, c
         script = tmp_path / "run_autograder"
         script.write_bytes(archive.read("run_autograder"))
     script.chmod(0o755)
-    # A python whose `-m grader` fails as the grader does (wrapped at 80 columns, exit 2),
+    # A python whose `-m torchgrade` fails as the grader does (wrapped at 80 columns, exit 2),
     # and that runs everything else, the fallback writer included, for real.
     fake = tmp_path / "python"
     wrapped = "\n".join(textwrap.wrap("error: " + LONG_REASON, 80))
     fake.write_text(
-        f'#!/bin/sh\nif [ "$1 $2" = "-m grader" ]; then\n'
+        f'#!/bin/sh\nif [ "$1 $2" = "-m torchgrade" ]; then\n'
         f"cat >&2 <<'EOF'\n{wrapped}\nEOF\nexit 2\nfi\n"
         f'exec "{sys.executable}" "$@"\n'
     )

@@ -1,6 +1,6 @@
 """The run-time check of forbidden APIs, tampering notes, and integrity flags read from source.
 
-The recorder (grader.worker.dispatch) is exercised here in-process, on a module built from
+The recorder (torchgrade.worker.dispatch) is exercised here in-process, on a module built from
 source with a student file name, exactly as the loader builds one.
 """
 
@@ -11,15 +11,15 @@ import types
 import pytest
 import torch
 
-import grader.probes
-import grader.probes.hw1_basics as probes_hw1
-from grader.course import load_course
-from grader.dispatch_log import DispatchLog
-from grader.integrity import scan
-from grader.results import TestResult
-from grader.specs import CellSpec
-from grader.worker import dispatch
-from grader.worker.server import Server
+import torchgrade.probes
+import torchgrade.probes.hw1_basics as probes_hw1
+from torchgrade.course import load_course
+from torchgrade.dispatch_log import DispatchLog
+from torchgrade.integrity import scan
+from torchgrade.results import TestResult
+from torchgrade.specs import CellSpec
+from torchgrade.worker import dispatch
+from torchgrade.worker.server import Server
 
 STUDENT = "student_dispatch.py"
 SOURCE = """
@@ -107,7 +107,7 @@ def test_a_decorated_exercise_is_still_the_exercise(module, recorder):
 def test_an_op_one_helper_object_away_is_the_exercises(module, recorder):
     model = module.LogisticRegression()
     with recorder.watching("call"):
-        grader.probes.call_in_mode(model, torch.randn(4, 3), False)  # a probe drives it
+        torchgrade.probes.call_in_mode(model, torch.randn(4, 3), False)  # a probe drives it
     (found,) = recorder.report()["forbidden"]
     assert (found["exercise"], found["op"]) == ("LogisticRegression", "torch.nn.functional.linear")
 
@@ -117,7 +117,7 @@ def test_ops_of_the_grader_itself_are_never_the_students(module, recorder):
     with recorder.watching("call"):
         module.bce_loss(p, y, probes_hw1.bce_with_logits)  # the probe's library loss
         torch.sigmoid(p)  # the test's own call, no student frame at all
-        grader.probes.call_in_mode(torch.nn.Sigmoid(), p, False)
+        torchgrade.probes.call_in_mode(torch.nn.Sigmoid(), p, False)
     assert recorder.report()["forbidden"] == []
 
 
@@ -148,22 +148,22 @@ def test_removing_the_mode_is_reported_and_undone(module, recorder):
 
 def test_a_replaced_probe_or_torch_overrides_is_reported(monkeypatch):
     dispatch.seal()
-    assert not [n for n in dispatch.tampering() if "grader.probes" in n]
-    monkeypatch.setattr(grader.probes, "layers", lambda module: [])
+    assert not [n for n in dispatch.tampering() if "torchgrade.probes" in n]
+    monkeypatch.setattr(torchgrade.probes, "layers", lambda module: [])
     monkeypatch.setattr(torch.overrides, "resolve_name", lambda f: "x")
     notes = dispatch.tampering()
-    assert "grader.probes.layers was replaced or removed" in notes
+    assert "torchgrade.probes.layers was replaced or removed" in notes
     assert "torch.overrides.resolve_name was replaced or removed" in notes
 
 
 def test_a_grader_module_imported_in_a_worker_is_reported(monkeypatch):
     dispatch.seal()
-    monkeypatch.delitem(sys.modules, "grader.grading", raising=False)  # as in a real worker
-    monkeypatch.setitem(sys.modules, "grader.testdata_copy", types.ModuleType("x"))
-    monkeypatch.setitem(sys.modules, "grader.probes.extra", types.ModuleType("y"))
+    monkeypatch.delitem(sys.modules, "torchgrade.grading", raising=False)  # as in a real worker
+    monkeypatch.setitem(sys.modules, "torchgrade.testdata_copy", types.ModuleType("x"))
+    monkeypatch.setitem(sys.modules, "torchgrade.probes.extra", types.ModuleType("y"))
     notes = dispatch.tampering()
-    assert "the grader's module grader.testdata_copy was imported in the worker" in notes
-    assert not [n for n in notes if "grader.probes.extra" in n]  # tests import probes later
+    assert "the grader's module torchgrade.testdata_copy was imported in the worker" in notes
+    assert not [n for n in notes if "torchgrade.probes.extra" in n]  # tests import probes later
 
 
 def test_the_server_serves_the_record_as_json(module):
@@ -260,7 +260,7 @@ def test_a_malformed_record_is_flagged_not_scored(answer):
 
 def test_tampering_notes_become_flags():
     log = DispatchLog(load_course().homework("hw1_basics"))
-    note = "grader.probes.layers was replaced or removed"
+    note = "torchgrade.probes.layers was replaced or removed"
     log.read("a", _Worker(_answer(tampering=[note, 3])), set())
     assert [f.evidence for f in log.flags] == [f"the worker reports: {note}"]
 
@@ -279,13 +279,21 @@ def _flags(source: str) -> dict[str, str]:
         ("import ctypes\nctypes.string_at(0)", "ctypes", "`ctypes.string_at`"),
         ("open('/proc/self/maps').read()", "/proc", "'/proc/self/maps'"),
         ("import os\nos.listdir('/tmp')", "other submissions' paths", "'/tmp'"),
-        ("import grader.probes as p\np.layers = None", "grader internals", "`grader.probes`"),
+        (
+            "import torchgrade.probes as p\np.layers = None",
+            "grader internals",
+            "`torchgrade.probes`",
+        ),
         ("import __main__", "grader internals", "`__main__`"),
-        ("import sys\nm = sys.modules['grader.worker.server']", "grader internals", "sys.modules"),
+        (
+            "import sys\nm = sys.modules['torchgrade.worker.server']",
+            "grader internals",
+            "sys.modules",
+        ),
         ("import gc\nobjs = gc.get_objects()", "grader internals", "`gc.get_objects`"),
         ("import sys\nf = sys._getframe(1).f_back", "grader internals", "sys._getframe"),
         ("import torch\ns = torch.initial_seed()", "seed machinery", "`torch.initial_seed`"),
-        ("from grader import testdata", "seed machinery", "`grader.testdata`"),
+        ("from torchgrade import testdata", "seed machinery", "`torchgrade.testdata`"),
         (
             "import torch\ntorch._C._pop_torch_function_stack()",
             "dispatch recorder",
@@ -333,7 +341,7 @@ def test_the_reference_solutions_raise_no_flag():
 
 TAMPERING = """
 # EXERCISE 1.4 — sigmoid
-import grader.probes as _probes
+import torchgrade.probes as _probes
 
 _clone = _probes.clone
 _probes.clone = lambda obj: _clone(obj)  # same behaviour, another object
@@ -352,8 +360,8 @@ def sigmoid(z):
 def test_tampering_is_flagged_for_the_instructor_and_never_shown_or_scored(tmp_path, course):
     from helpers import replace_chunks, solution_text
 
-    from grader.grading import grade
-    from grader.report import FORMATS, render
+    from torchgrade.grading import grade
+    from torchgrade.report import FORMATS, render
 
     path = tmp_path / "hw1_basics.py"
     path.write_text(replace_chunks(solution_text("hw1_basics"), TAMPERING), encoding="utf-8")
@@ -363,10 +371,10 @@ def test_tampering_is_flagged_for_the_instructor_and_never_shown_or_scored(tmp_p
     assert any(
         "dispatch recorder (static)" in f and "_pop_torch_function_stack" in f for f in flags
     )
-    assert any("grader internals (static)" in f and "grader.probes" in f for f in flags)
+    assert any("grader internals (static)" in f and "torchgrade.probes" in f for f in flags)
     runtime = [f for f in flags if "(runtime)" in f]
-    assert any("grader.probes.clone was replaced or removed" in f for f in runtime), flags
+    assert any("torchgrade.probes.clone was replaced or removed" in f for f in runtime), flags
     assert any("removed or replaced while serving call" in f for f in runtime), flags
     for fmt in FORMATS:
-        assert "grader.probes.clone" not in render(report, fmt), fmt
-    assert "grader.probes.clone" in json.dumps(report.to_dict(details=True))
+        assert "torchgrade.probes.clone" not in render(report, fmt), fmt
+    assert "torchgrade.probes.clone" in json.dumps(report.to_dict(details=True))

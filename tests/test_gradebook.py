@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from grader import gradebook
-from grader.batch import discover, student_id
-from grader.gradebook import Extras, final_mark
-from grader.results import (
+from torchgrade import gradebook
+from torchgrade.batch import discover, student_id
+from torchgrade.gradebook import Extras, final_mark
+from torchgrade.results import (
     BatchEntry,
     Flag,
     GradeReport,
@@ -17,7 +17,7 @@ from grader.results import (
     SectionResult,
     TestResult,
 )
-from grader.roster import RosterError, load_exam, load_roster
+from torchgrade.roster import RosterError, load_exam, load_roster
 
 
 @pytest.mark.parametrize(("total", "mark"), [(115, 12), (114, 11), (105, 11), (104, 10), (0, 0)])
@@ -143,7 +143,7 @@ def test_cells_that_would_start_a_formula_are_neutralised(course):
 def test_the_gradebook_command_merges_the_exam_without_regrading(course, tmp_path, capsys):
     import json
 
-    from grader.cli import main
+    from torchgrade.cli import main
 
     reports = tmp_path / "book_reports"
     reports.mkdir()

@@ -7,15 +7,16 @@ hide a cycle, it does not remove it.
 import ast
 from pathlib import Path
 
-import grader
+import torchgrade
 
-PACKAGE = Path(grader.__file__).resolve().parent
+PACKAGE = Path(torchgrade.__file__).resolve().parent
 
 
 def _modules() -> dict[str, Path]:
     found = {}
     for path in PACKAGE.rglob("*.py"):
-        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        # The folder is grader/, the import package torchgrade (pyproject's package-dir).
+        parts = ("torchgrade", *path.relative_to(PACKAGE).with_suffix("").parts)
         found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
     return found
 
@@ -78,10 +79,11 @@ def _cycle() -> list[str] | None:
 
 
 def test_the_graph_is_read():
-    assert "grader.sandbox.lifecycle" in GRAPH["grader.grading"]
-    assert "grader.specs" in GRAPH["grader.sandbox.lifecycle"]
-    assert "grader.report.github" in GRAPH["grader.report"]  # from grader.report import github
-    assert "grader.cli" in GRAPH["grader.__main__"]
+    assert "torchgrade.sandbox.lifecycle" in GRAPH["torchgrade.grading"]
+    assert "torchgrade.specs" in GRAPH["torchgrade.sandbox.lifecycle"]
+    # from torchgrade.report import github
+    assert "torchgrade.report.github" in GRAPH["torchgrade.report"]
+    assert "torchgrade.cli" in GRAPH["torchgrade.__main__"]
 
 
 def test_no_import_cycle():
@@ -89,36 +91,51 @@ def test_no_import_cycle():
 
 
 def test_a_cycle_would_be_found():
-    GRAPH["grader.specs"].add("grader.grading")
+    GRAPH["torchgrade.specs"].add("torchgrade.grading")
     try:
         assert _cycle() is not None
     finally:
-        GRAPH["grader.specs"].discard("grader.grading")
+        GRAPH["torchgrade.specs"].discard("torchgrade.grading")
 
 
 def test_data_types_import_nothing_of_the_grader_but_its_errors():
-    assert GRAPH["grader.specs"] == {"grader.errors"}
-    assert GRAPH["grader.errors"] == set()
+    assert GRAPH["torchgrade.specs"] == {"torchgrade.errors"}
+    assert GRAPH["torchgrade.errors"] == set()
 
 
 def test_only_coordinators_reach_the_process_manager():
     """Loading, rules, proxies, the plugin and the protocols never start a sandbox."""
     for low in (
-        "grader.specs",
-        "grader.control",
-        "grader.protocol",
-        "grader.framing",
-        "grader.course",
-        "grader.submission",
-        "grader.rules",
-        "grader.remote",
-        "grader.plugin",
-        "grader.sandbox.policy",
+        "torchgrade.specs",
+        "torchgrade.control",
+        "torchgrade.protocol",
+        "torchgrade.framing",
+        "torchgrade.course",
+        "torchgrade.submission",
+        "torchgrade.rules",
+        "torchgrade.remote",
+        "torchgrade.plugin",
+        "torchgrade.sandbox.policy",
     ):
-        assert "grader.sandbox.lifecycle" not in _reachable(low), low
+        assert "torchgrade.sandbox.lifecycle" not in _reachable(low), low
 
 
 def test_the_worker_side_imports_nothing_of_the_trusted_sandbox():
     for name in GRAPH:
-        if name.startswith("grader.worker"):
-            assert not any(m.startswith("grader.sandbox") for m in _reachable(name)), name
+        if name.startswith("torchgrade.worker"):
+            assert not any(m.startswith("torchgrade.sandbox") for m in _reachable(name)), name
+
+
+def test_the_distribution_lists_every_subpackage_and_no_course_content():
+    """pyproject names its packages one by one (the folder is grader/, the package torchgrade):
+    a new subpackage must be added there, or a wheel would lack it."""
+    import tomllib
+
+    config = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    setuptools = config["tool"]["setuptools"]
+    assert setuptools["package-dir"] == {"torchgrade": "grader"}
+    wanted = {name for name, path in MODULES.items() if path.name == "__init__.py"}
+    wanted = {name for name in wanted if ".suites" not in name}
+    assert set(setuptools["packages"]) == wanted
+    data = " ".join(setuptools["package-data"]["torchgrade"])
+    assert "suites" not in data  # hidden tests stay in the course folder, never in a wheel

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from grader.framing import (
+from torchgrade.framing import (
     MAX_HEADER,
     PeerClosed,
     ProtocolError,
@@ -17,7 +17,7 @@ from grader.framing import (
     recv_message,
     send_message,
 )
-from grader.protocol import Decoder, Encoder, check_handle
+from torchgrade.protocol import Decoder, Encoder, check_handle
 
 
 def _no_handles(value):

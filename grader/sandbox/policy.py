@@ -1,6 +1,6 @@
 """The sandbox's policy: what a zygote and everything forked from it may see and reach.
 
-Trusted side; this is the part to audit. A zygote (``python -m grader.worker``) runs
+Trusted side; this is the part to audit. A zygote (``python -m torchgrade.worker``) runs
 
 - under ``bubblewrap`` (``bwrap``) when available: own pid, network, IPC and UTS namespaces,
   a read-only view of just the system, Python and the ``grader`` package with the hidden
@@ -11,7 +11,7 @@ Trusted side; this is the part to audit. A zygote (``python -m grader.worker``) 
 When the grader runs as root, each submission's template becomes a uid of its own drawn from
 :data:`SANDBOX_UIDS` (a process can signal, trace or count against the process limit only of
 its own uid, so submissions graded side by side stay apart). The resource limits themselves
-are the course's (:class:`grader.course.Limits`), applied inside by :mod:`grader.worker`.
+are the course's (:class:`torchgrade.course.Limits`), applied inside by :mod:`torchgrade.worker`.
 """
 
 import os
@@ -20,14 +20,14 @@ import subprocess
 import sys
 import sysconfig
 from functools import cache
-from importlib.util import find_spec
 from pathlib import Path
 
-from grader.course import PACKAGE_DIR
-from grader.specs import SandboxError
+from torchgrade.course import PACKAGE_DIR
+from torchgrade.specs import SandboxError
 
 SANDBOX_UIDS = range(200_000, 300_000)  # unprivileged, no passwd entry, one per sandbox
 METHODS = ("bubblewrap", "process")
+PACKAGE_HOME = "/run/torchgrade"  # inside bubblewrap: where the worker finds its package
 
 
 @cache
@@ -70,17 +70,34 @@ def resolve_method(method: str) -> str:
 
 
 def hidden_paths(course_suites: Path, course_root: Path) -> list[Path]:
-    """What a worker must never see: the hidden suites and the reference solutions."""
-    paths = [course_suites, course_root / "solutions"]
-    spec = find_spec("solutions")
-    if spec and spec.submodule_search_locations:
-        paths += [Path(p) for p in spec.submodule_search_locations]
+    """What a worker must never see: the hidden suites and the reference solutions.
+
+    Both live in the course folder only (the ``torchgrade`` distribution installs neither);
+    the package's own ``suites`` folder is masked too, for a course kept inside it.
+    """
+    paths = [course_suites, course_root / "solutions", PACKAGE_DIR / "suites"]
     return sorted({p.resolve() for p in paths if p.exists()})
+
+
+def package_home(method: str, workdir: str) -> str:
+    """The folder on a worker's ``sys.path`` that holds ``torchgrade``: a link to this package.
+
+    The worker imports exactly the grader's own package (not whatever an installation or the
+    current folder would give), and through the sandbox's view of it, with secrets masked.
+    """
+    if method == "bubblewrap":
+        return PACKAGE_HOME
+    home = os.path.join(workdir, "lib")
+    os.makedirs(home, exist_ok=True)
+    link = os.path.join(home, "torchgrade")
+    if not os.path.islink(link):
+        os.symlink(PACKAGE_DIR, link)
+    return home
 
 
 def zygote_command(method: str, hide: list[Path], workdir: str, ctrl_fd: int) -> list[str]:
     """The command line that starts a zygote under ``method`` (a resolved one)."""
-    worker = [sys.executable, "-s", "-B", "-m", "grader.worker", "--ctrl-fd", str(ctrl_fd)]
+    worker = [sys.executable, "-s", "-B", "-m", "torchgrade.worker", "--ctrl-fd", str(ctrl_fd)]
     if method == "process":
         return [*worker, "--workdir", workdir, "--unshare-net"]
     return [*_bwrap_prefix(hide), *worker, "--workdir", "/tmp"]
@@ -94,7 +111,7 @@ def zygote_environment(method: str, workdir: str) -> dict[str, str]:
         "HOME": home,
         "TMPDIR": home,
         "LANG": "C.UTF-8",
-        "PYTHONPATH": str(PACKAGE_DIR.parent),
+        "PYTHONPATH": package_home(method, workdir),
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONHASHSEED": "0",
         "OMP_NUM_THREADS": "1",
@@ -139,6 +156,7 @@ def _bwrap_prefix(hide: list[Path]) -> list[str]:
                 args += ["--perms", "0755", "--dir", str(parent)]
         args += ["--ro-bind", str(path), str(path)]
     args += ["--proc", "/proc", "--dev", "/dev"]
+    args += ["--dir", PACKAGE_HOME, "--symlink", str(PACKAGE_DIR), f"{PACKAGE_HOME}/torchgrade"]
     for secret in hide:
         args += ["--perms", "0000", "--tmpfs", str(secret)]
     return [*args, "--chdir", "/tmp", "--"]

@@ -311,11 +311,11 @@ _SEALED: list[tuple[str, dict, str, Any]] = []  # (label, namespace, key, the ob
 _WATCHED_MODULES = (
     "torch.overrides",
     "torch.utils._python_dispatch",
-    "grader.worker.dispatch",
-    "grader.worker.server",
-    "grader.worker.loader",
-    "grader.protocol",
-    "grader.framing",
+    "torchgrade.worker.dispatch",
+    "torchgrade.worker.server",
+    "torchgrade.worker.loader",
+    "torchgrade.protocol",
+    "torchgrade.framing",
 )
 # ... and single objects: the mode stack's functions and the seeding machinery.
 _WATCHED_NAMES = {
@@ -341,13 +341,13 @@ def seal(homeworks: list[str] | tuple[str, ...] = ()) -> None:
 
     Called before any student code runs (the loader calls it first), once per process; the
     workers forked afterwards share what it builds. The homeworks' own probe modules
-    (``grader.probes.<id>``) are imported now, so that they are sealed too.
+    (``torchgrade.probes.<id>``) are imported now, so that they are sealed too.
     """
     if _SEALED:
         return
     for homework in homeworks:
         try:
-            importlib.import_module(f"grader.probes.{homework}")
+            importlib.import_module(f"torchgrade.probes.{homework}")
         except ImportError:
             pass
     # The first optimizer imports torch._dynamo, which wraps torch.manual_seed: have that
@@ -359,7 +359,9 @@ def seal(homeworks: list[str] | tuple[str, ...] = ()) -> None:
     _public_names()
 
     names = list(_WATCHED_MODULES)
-    names += [n for n in sys.modules if n == "grader.probes" or n.startswith("grader.probes.")]
+    names += [
+        n for n in sys.modules if n == "torchgrade.probes" or n.startswith("torchgrade.probes.")
+    ]
     for name in names:
         module = sys.modules.get(name)
         if module is None:
@@ -393,9 +395,12 @@ class _ClassDict:
 
 _MISSING = object()
 # The grader's modules loaded at seal time; the probes are the one kind a test imports later.
-_GRADER_MODULES = ("grader.", "solutions")
+_GRADER_MODULES = ("torchgrade.", "solutions")
 _KNOWN_MODULES: set[str] = set()
-_LATER_MODULES = ("grader.probes", "grader.expect")  # what a test or a probe may import later
+_LATER_MODULES = (
+    "torchgrade.probes",
+    "torchgrade.expect",
+)  # what a test or a probe may import later
 
 
 def tampering() -> list[str]:
@@ -408,7 +413,7 @@ def tampering() -> list[str]:
         for label, namespace, key, value in _SEALED
         if namespace.get(key, _MISSING) is not value
     ]
-    if "grader.grading" in sys.modules:
+    if "torchgrade.grading" in sys.modules:
         return notes  # --no-sandbox: this is the grader's process, its imports are its own
     for name in list(sys.modules):
         if name.startswith(_GRADER_MODULES) and name not in _KNOWN_MODULES:

@@ -2,7 +2,7 @@
 
 Worker side: runs in the template (and in the grader itself only under ``--no-sandbox``).
 The report it produces is the template's word; the grader checks its shape
-(:func:`grader.control.read_load_event`) and trusts nothing else in it.
+(:func:`torchgrade.control.read_load_event`) and trusts nothing else in it.
 """
 
 import linecache
@@ -11,8 +11,8 @@ import traceback
 import types
 from collections.abc import Callable
 
-from grader.specs import CellSpec, ModuleSpec
-from grader.worker import dispatch
+from torchgrade.specs import CellSpec, ModuleSpec
+from torchgrade.worker import dispatch
 
 MAX_MESSAGE = 4000  # characters of an exception message sent back
 MAX_TRACEBACK = 20  # student frames kept in a traceback

@@ -8,7 +8,10 @@ apt-get install -y -qq python3 python3-venv python3-pip bubblewrap >/dev/null
 python3 -m venv /opt/torchgrade
 # A CPU build of torch first: pip would otherwise pull a multi-GB CUDA build.
 /opt/torchgrade/bin/pip install -q torch==__TORCH__ --index-url https://download.pytorch.org/whl/cpu
-/opt/torchgrade/bin/pip install -q /autograder/source/torchgrade
-# The hidden suites and solutions readable by root only: the submission runs unprivileged.
-site="$(/opt/torchgrade/bin/python -c 'import grader, pathlib; print(pathlib.Path(grader.__file__).parent.parent)')"
-chmod -R go-rwx "$site/grader/suites" "$site/solutions" /autograder/source/torchgrade
+# The course folder holds the grader, this assignment's hidden suite and its solution; the
+# package is installed from it in place (the course itself is never copied to site-packages).
+course=/autograder/source/torchgrade
+/opt/torchgrade/bin/pip install -q -e "$course"
+# The grader readable by the unprivileged submission; its suites and solutions root-only.
+chmod -R a+rX "$course/grader"
+chmod -R go-rwx "$course/grader/suites" "$course/solutions"
