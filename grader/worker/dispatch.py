@@ -49,10 +49,11 @@ GRADER_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.se
 TORCH_DIR = os.path.dirname(os.path.abspath(torch.__file__)) + os.sep
 # torch's thin layers over its ops: what a student's call passes through on its way to one.
 _THIN_FILES = {
-    TORCH_DIR + name for name in ("overrides.py", "functional.py", "_tensor.py", "nn/functional.py")
+    os.path.join(TORCH_DIR, *name)
+    for name in (("overrides.py",), ("functional.py",), ("_tensor.py",), ("nn", "functional.py"))
 }
 _THIN_MODULE_CODE = {"forward", "_call_impl", "_wrapped_call_impl", "_conv_forward"}
-_MODULES_DIR = TORCH_DIR + "nn/modules/"
+_MODULES_DIR = os.path.join(TORCH_DIR, "nn", "modules") + os.sep
 MAX_RECORDS = 20  # forbidden ops and tampering notes kept per test
 MAX_TEXT = 300  # characters of one note
 
@@ -67,13 +68,16 @@ class _Watch(torch.overrides.TorchFunctionMode):
     def __torch_function__(self, func, types, args=(), kwargs=None):
         recorder = self.recorder
         try:
-            hits = recorder.hits[func]
-        except KeyError:
-            hits = recorder.hits[func] = recorder.classify(func)
-        except TypeError:  # an unhashable callable: classified every time
-            hits = recorder.classify(func)
-        if hits:
-            recorder.attribute(hits, _getframe(1))
+            try:
+                hits = recorder.hits[func]
+            except KeyError:
+                hits = recorder.hits[func] = recorder.classify(func)
+            except TypeError:  # an unhashable callable: classified every time
+                hits = recorder.classify(func)
+            if hits:
+                recorder.attribute(hits, _getframe(1))
+        except Exception as exc:  # the recorder's failure must never become the student's
+            recorder.note(f"the recorder failed: {type(exc).__name__}")
         return func(*args, **(kwargs or {}))
 
 
