@@ -41,7 +41,7 @@ NAMES: dict[str, tuple[str, ...]] = {
         "numpy.random.get_state",
         "random.getstate",
         "torchgrade.testdata*",
-        "grader.testdata*",
+        "torchgrade.testdata*",
     ),
     "dispatch recorder": (
         "torch.overrides*",

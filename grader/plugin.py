@@ -163,7 +163,7 @@ class GraderPlugin:
         worker.start_clock(resolve_timeout(request.node, self.limits))
         # Seed torch, numpy and random in the worker: the student's own randomness is fixed.
         worker.request({"op": "seed", "value": seed})
-        # Record the torch ops this section's exercises dispatch (grader.worker.dispatch).
+        # Record the torch ops this section's exercises dispatch (torchgrade.worker.dispatch).
         worker.request({"op": "watch", "forbid": self.dispatch.rules_for(section)})
         proxy = StudentProxy(worker, self.modules, self.exercise_problems)
         yield proxy

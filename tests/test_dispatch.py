@@ -329,7 +329,7 @@ if __name__ == "__main__":
 
 
 def test_the_reference_solutions_raise_no_flag():
-    from grader.submission import load_submission
+    from torchgrade.submission import load_submission
 
     course = load_course()
     for homework in course.homeworks:

@@ -118,7 +118,7 @@ class Server:
 
     def op_watch(self, request: dict, decoder: Decoder) -> None:
         """Record forbidden ops of these exercises: ``forbid`` is ``{module: {exercise:
-        [patterns]}}`` (see :mod:`grader.worker.dispatch`)."""
+        [patterns]}}`` (see :mod:`torchgrade.worker.dispatch`)."""
         self.recorder.watch(request["forbid"])
 
     def op_dispatch(self, request: dict, decoder: Decoder) -> str:
