@@ -11,9 +11,10 @@ assignment that is planned but not shipped keeps an empty total column — then 
 exam file), ``total`` (homework + exam), ``mark`` (total divided by ``mark_divisor`` and
 rounded half up, as the course plan says: 115 → 12, 105 → 11, 104 → 10), ``flags`` (what the
 instructor must look at: a missing exam counted as 0, a submission nobody in the roster
-matches, no submission), ``reason`` (why points were lost, or why the submission was not
-graded), ``seed`` and ``sources``. The first row after the header holds the points possible,
-as Canvas and other LMSs expect on import.
+matches, no submission, and the report's integrity flags — ``integrity: …``, a submission that
+touched the grader's internals, with the evidence), ``reason`` (why points were lost, or why
+the submission was not graded), ``seed`` and ``sources``. The first row after the header holds
+the points possible, as Canvas and other LMSs expect on import.
 """
 
 import csv
@@ -115,6 +116,8 @@ def row(
         if report.errors:
             reasons.insert(0, f"grader error in {len(report.errors)} test(s): see the report")
         cells.update(seed=str(report.seed), reason=_shorten("; ".join(reasons)))
+        # Integrity flags: evidence for the instructor, never a score (see torchgrade.integrity).
+        notes += [_shorten(f"integrity: {line}") for line in report.flags]
     if exam is None and course.exam_points:
         notes.append("exam missing: counted as 0")
     counted = round(counted, 4)

@@ -23,6 +23,7 @@ import torch
 from torchgrade import events
 from torchgrade.cells import Marker
 from torchgrade.course import Course, Homework, SuiteError, load_course
+from torchgrade.integrity import scan
 from torchgrade.plugin import GraderPlugin
 from torchgrade.results import GradeReport, HomeworkResult, SectionResult
 from torchgrade.rules import check_rules
@@ -204,6 +205,8 @@ def _grade_homework(
     run.progress(events.SuiteStarted(homework.id))
     _run_pytest(run.course.suite_dir(homework.id), plugin)
     plugin.collect_outputs()
+    # A forbidden op seen at run time costs the exercise, as the static rule would.
+    observed = plugin.dispatch.apply(plugin.results)
     sections = [SectionResult(s.id, s.title, s.points) for s in chosen]
     by_id = {s.id: s for s in sections}
     for result in plugin.results.values():
@@ -211,7 +214,7 @@ def _grade_homework(
     for section_id, reason in problems.items():
         if section_id in by_id:
             by_id[section_id].problems.append(reason)
-    for name, reason in broken.items():  # shown as the section's reason; the tests decide
+    for name, reason in {**observed, **broken}.items():  # the section's reason; tests decide
         section_id = homework.section_of(name).id if name in homework.exercises else None
         if section_id in by_id:
             by_id[section_id].problems.append(reason)
@@ -222,6 +225,7 @@ def _grade_homework(
         sections=sections,
         notes=notes,
         load_output=loaded.output if loaded else "",
+        flags=[*(scan(module.cells) if module else []), *plugin.dispatch.flags],
     )
 
 

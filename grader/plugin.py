@@ -17,6 +17,7 @@ import pytest
 
 from torchgrade import events
 from torchgrade.course import Course, Homework, Limits
+from torchgrade.dispatch_log import DispatchLog
 from torchgrade.remote import ExerciseOutOfTime, ExerciseUnavailable, StudentError, StudentProxy
 from torchgrade.results import TestResult
 from torchgrade.specs import OUT_OF_TIME, OutOfTime, SandboxError, WorkerFailure
@@ -90,6 +91,7 @@ class GraderPlugin:
         self.progress = progress
         self.results: dict[str, TestResult] = {}
         self.outputs: dict[str, object] = {}  # nodeid -> the worker's OutputReader
+        self.dispatch = DispatchLog(homework)  # forbidden ops seen at run time, tampering
         self.suite_errors: list[str] = []
         self.workers: dict[str, object] = {}  # nodeid -> its worker (a Channel), while it runs
         # module -> exercise -> why it is not run again: it ran out of time in an earlier test.
@@ -169,8 +171,12 @@ class GraderPlugin:
         worker.start_clock(resolve_timeout(request.node, self.limits))
         # Seed torch, numpy and random in the worker: the student's own randomness is fixed.
         worker.request({"op": "seed", "value": seed})
-        yield StudentProxy(worker, self.modules, self.exercise_problems, self.out_of_time)
+        # Record the torch ops this section's exercises dispatch (torchgrade.worker.dispatch).
+        worker.request({"op": "watch", "forbid": self.dispatch.rules_for(section)})
+        proxy = StudentProxy(worker, self.modules, self.exercise_problems, self.out_of_time)
+        yield proxy
         try:
+            self.dispatch.read(request.node.nodeid, worker, proxy.touched)
             worker.close()
         finally:
             self.workers.pop(request.node.nodeid, None)

@@ -124,10 +124,11 @@ class RemoteModule(Handle):
     """A homework module in the worker; names with a known problem raise before any call.
 
     ``out_of_time``: exercises that ran out of time in an earlier test, and why; a test
-    that touches one fails at once instead of waiting out its time again.
+    that touches one fails at once instead of waiting out its time again. ``touched``
+    collects every name a test read from it: the exercises the test depends on.
     """
 
-    __slots__ = ("_out_of_time", "_problems")
+    __slots__ = ("_out_of_time", "_problems", "_touched")
 
     def __init__(
         self,
@@ -136,12 +137,15 @@ class RemoteModule(Handle):
         label: str,
         problems: dict[str, str],
         out_of_time: dict[str, str] | None = None,
+        touched: set[str] | None = None,
     ):
         super().__init__(worker, info, label)
         object.__setattr__(self, "_problems", problems)
         object.__setattr__(self, "_out_of_time", {} if out_of_time is None else out_of_time)
+        object.__setattr__(self, "_touched", set() if touched is None else touched)
 
     def __getattr__(self, name: str) -> Any:
+        self._touched.add(name)
         if name in self._problems:
             raise ExerciseUnavailable(self._problems[name])
         if name in self._out_of_time:
@@ -170,6 +174,7 @@ class StudentProxy:
         self._problems = problems
         self._out_of_time = out_of_time or {}
         self._cache: dict[str, Handle] = {}
+        self.touched: set[str] = set()  # names the test read from the homework modules
 
     def import_module(self, name: str) -> Handle:
         if name not in self._cache:
@@ -181,6 +186,7 @@ class StudentProxy:
                     name,
                     self._problems.get(name, {}),
                     self._out_of_time.setdefault(name, {}),
+                    self.touched,
                 )
             else:
                 self._cache[name] = Handle(self._worker, info, name)

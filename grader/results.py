@@ -47,6 +47,26 @@ class TestResult:
         return self.outcome == "error" and self.message.startswith(OUT_OF_TIME)
 
 
+@dataclass(frozen=True)
+class Flag:
+    """Something the instructor should look at: a submission that touched the grader's
+    internals. Instructor-only (``to_dict(details=True)``, the gradebook's ``flags``), never
+    shown to the student and never scored by itself.
+
+    ``source`` is ``static`` (read from the source code) or ``runtime`` (reported by the
+    worker's recorder: best effort, see SECURITY.md); ``kind`` a short category, e.g.
+    ``ctypes``, ``/proc``, ``grader internals``, ``dispatch recorder``; ``evidence`` what
+    was seen, and where.
+    """
+
+    source: str
+    kind: str
+    evidence: str
+
+    def line(self) -> str:
+        return f"{self.kind} ({self.source}): {self.evidence}"
+
+
 @dataclass
 class SectionResult:
     """One section of a homework; ``problems`` say why it, or one of its exercises, could not be
@@ -85,6 +105,7 @@ class HomeworkResult:
     sections: list[SectionResult]
     notes: list[str] = field(default_factory=list)
     load_output: str = ""
+    flags: list[Flag] = field(default_factory=list)  # instructor-only
 
     @property
     def score(self) -> float:
@@ -120,6 +141,11 @@ class GradeReport:
     @property
     def max_points(self) -> float:
         return _round(sum(h.max_points for h in self.homeworks))
+
+    @property
+    def flags(self) -> list[str]:
+        """Every integrity flag, one line each (``hw1_basics: ctypes (static): ...``)."""
+        return [f"{h.id}: {f.line()}" for h in self.homeworks for f in h.flags]
 
     @property
     def errors(self) -> list[TestResult]:
@@ -162,7 +188,8 @@ class GradeReport:
         )
 
     def to_dict(self, details: bool = False) -> dict:
-        """The JSON report (schema version 1); ``details`` adds instructor-only tracebacks."""
+        """The JSON report (schema version 1); ``details`` adds the instructor-only parts:
+        tests' tracebacks and each homework's integrity ``flags``."""
         return {
             "schema_version": SCHEMA_VERSION,
             "submission": self.submission,
@@ -180,6 +207,7 @@ class GradeReport:
 
 
 def _homework_dict(h: HomeworkResult, details: bool) -> dict:
+    flags = {"flags": [asdict(f) for f in h.flags]} if details else {}
     return {
         "id": h.id,
         "title": h.title,
@@ -199,6 +227,7 @@ def _homework_dict(h: HomeworkResult, details: bool) -> dict:
             }
             for s in h.sections
         ],
+        **flags,
     }
 
 
@@ -227,7 +256,12 @@ def _homework_from_dict(data: dict) -> HomeworkResult:
             for s in data["sections"]
         ],
         notes=list(data.get("notes", [])),
+        flags=[_flag_from_dict(f) for f in data.get("flags", [])],
     )
+
+
+def _flag_from_dict(data: dict) -> Flag:
+    return Flag(str(data["source"]), str(data["kind"]), str(data["evidence"]))
 
 
 def _test_from_dict(data: dict) -> TestResult:

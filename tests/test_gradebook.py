@@ -9,7 +9,14 @@ import pytest
 from torchgrade import gradebook
 from torchgrade.batch import discover, student_id
 from torchgrade.gradebook import Extras, final_mark
-from torchgrade.results import BatchEntry, GradeReport, HomeworkResult, SectionResult, TestResult
+from torchgrade.results import (
+    BatchEntry,
+    Flag,
+    GradeReport,
+    HomeworkResult,
+    SectionResult,
+    TestResult,
+)
 from torchgrade.roster import RosterError, load_exam, load_roster
 
 
@@ -154,3 +161,17 @@ def test_the_gradebook_command_merges_the_exam_without_regrading(course, tmp_pat
     (tmp_path / "bad.csv").write_text("student,exam\nalice,99\n", encoding="utf-8")
     assert main(["gradebook", "--csv", str(book), "--exam", str(tmp_path / "bad.csv")]) == 2
     assert "outside 0..40" in capsys.readouterr().err
+
+
+def test_integrity_flags_reach_the_flags_column_and_never_the_score(course, tmp_path):
+    flagged, clean = _entry(course, "mallory", {}), _entry(course, "alice", {})
+    evidence = "`ctypes` (hw1_basics.py, line 3)"
+    flagged.report.homeworks[0].flags.append(Flag("static", "ctypes", evidence))
+    # Through the saved per-student JSON, as a batch stores it.
+    saved = BatchEntry.from_dict(flagged.to_dict())
+    rows = {r["student"]: r for r in _read(gradebook.render([saved, clean], course))}
+    assert rows["mallory"]["flags"].startswith("integrity: hw1_basics: ctypes (static): ")
+    assert evidence in rows["mallory"]["flags"]
+    assert "integrity" not in rows["alice"]["flags"]
+    assert rows["mallory"]["total"] == rows["alice"]["total"]
+    assert rows["mallory"]["reason"] == rows["alice"]["reason"]

@@ -12,8 +12,8 @@ from helpers import ROOT
 
 from torchgrade.cli import main
 from torchgrade.gradebook import final_mark
-from torchgrade.report import FORMATS, github, gradescope, junit, render
-from torchgrade.results import GradeReport, HomeworkResult, SectionResult, TestResult
+from torchgrade.report import FORMATS, feedback, github, gradescope, junit, render
+from torchgrade.results import Flag, GradeReport, HomeworkResult, SectionResult, TestResult
 
 SCHEMA = json.loads((ROOT / "grader" / "schemas" / "report.schema.json").read_text())
 # The hidden test's own source line, as pytest's traceback (``details``) quotes it.
@@ -185,6 +185,26 @@ def test_every_format_is_registered_and_hides_the_hidden_tests_code(report):
         assert SECRET_LINE not in text and "X_secret" not in text, fmt
         assert "should be X @ w" in text, fmt  # the feedback itself is there
     assert SECRET_LINE in json.dumps(report.to_dict(details=True))  # instructors only
+
+
+def test_integrity_flags_reach_the_instructor_only(report):
+    evidence = "`ctypes.string_at` (hw1_basics.py, line 12)"
+    report.homeworks[0].flags.append(Flag("static", "ctypes", evidence))
+    student_facing = [render(report, fmt) for fmt in FORMATS if fmt != "json"]
+    student_facing += [render(report, "json"), github.summary(report), feedback.summary(report)]
+    student_facing.append(json.dumps(gradescope.to_results(report)))
+    public = GradeReport.from_dict(report.to_dict(details=True))
+    public.public_only = True  # what a self-check renders
+    student_facing += [render(public, "table"), feedback.summary(public)]
+    for text in student_facing:
+        assert evidence not in text and "ctypes" not in text
+    instructor = report.to_dict(details=True)
+    jsonschema.validate(instructor, SCHEMA)
+    assert instructor["homeworks"][0]["flags"] == [
+        {"source": "static", "kind": "ctypes", "evidence": evidence}
+    ]
+    assert GradeReport.from_dict(instructor).flags == [f"hw1_basics: ctypes (static): {evidence}"]
+    assert GradeReport.from_dict(instructor).score == report.score  # flagged, never scored
 
 
 def test_json_report_matches_its_schema_and_reads_back(report):

@@ -77,6 +77,12 @@ def named_buffers(module: nn.Module) -> dict[str, torch.Tensor]:
     return {name: b.detach().clone() for name, b in module.named_buffers()}
 
 
+def state_dict(module: nn.Module) -> dict[str, torch.Tensor]:
+    """``module.state_dict()`` as data (copies): what a test checks structure and behaviour
+    against, instead of trusting how the model describes itself."""
+    return {name: value.detach().clone() for name, value in module.state_dict().items()}
+
+
 def set_parameters(module: nn.Module, values: dict[str, torch.Tensor]) -> None:
     """Overwrite parameters in place by name (shapes must match)."""
     params = dict(module.named_parameters())

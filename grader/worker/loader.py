@@ -12,6 +12,7 @@ import types
 from collections.abc import Callable
 
 from torchgrade.specs import CellSpec, ModuleSpec
+from torchgrade.worker import dispatch
 
 MAX_MESSAGE = 4000  # characters of an exception message sent back
 MAX_TRACEBACK = 20  # student frames kept in a traceback
@@ -32,6 +33,8 @@ def load_modules(
         ``(errors, missing)``: per module, cell key -> the exception as data, and the
         expected names the cells did not define.
     """
+    # Before any student code: what the worker relies on, to see it replaced later.
+    dispatch.seal([spec.name for spec in modules])
     errors: dict[str, dict[str, dict]] = {}
     missing: dict[str, list[str]] = {}
     for spec in modules:

@@ -5,6 +5,8 @@ Requests and answers are the data protocol (:mod:`torchgrade.protocol`): the ans
 a handle to an object that stays here; the trusted grader judges what comes back.
 """
 
+import contextlib
+import json
 import random
 import socket
 import sys
@@ -12,7 +14,11 @@ from typing import Any
 
 from torchgrade.framing import PeerClosed, recv_message, send_message
 from torchgrade.protocol import Decoder, Encoder
+from torchgrade.worker import dispatch
 from torchgrade.worker.loader import MAX_MESSAGE, describe_exception
+
+# Requests about the recorder itself are served without it.
+_UNWATCHED = {"watch", "dispatch"}
 
 
 class Server:
@@ -23,6 +29,7 @@ class Server:
         self.student_files = student_files
         self.objects: dict[int, Any] = {}
         self.ids: dict[int, int] = {}
+        self.recorder = dispatch.Recorder(student_files)
 
     def serve(self) -> None:
         while True:
@@ -37,9 +44,13 @@ class Server:
         """Answer one request: ``{"ok": True, "value": v}`` or ``{"ok": False, "error": e}``."""
         try:
             decoder = Decoder(buffers, lambda h: self.objects[h["id"]])
-            value = getattr(self, "op_" + request["op"])(request, decoder)
-            encoder = Encoder(self.register)
-            return {"ok": True, "value": encoder.encode(value)}, encoder.buffers
+            op = request["op"]
+            watching = self.recorder.watching(op)
+            with contextlib.nullcontext() if op in _UNWATCHED else watching:
+                value = getattr(self, "op_" + op)(request, decoder)
+                encoder = Encoder(self.register)
+                encoded = encoder.encode(value)
+            return {"ok": True, "value": encoded}, encoder.buffers
         except BaseException as exc:  # whatever the student raised, including SystemExit
             return {"ok": False, "error": describe_exception(exc, self.student_files)}, []
 
@@ -104,6 +115,17 @@ class Server:
 
     def op_repr(self, request: dict, decoder: Decoder) -> str:
         return repr(self._target(request))[:MAX_MESSAGE]
+
+    def op_watch(self, request: dict, decoder: Decoder) -> None:
+        """Record forbidden ops of these exercises: ``forbid`` is ``{module: {exercise:
+        [patterns]}}`` (see :mod:`torchgrade.worker.dispatch`)."""
+        self.recorder.watch(request["forbid"])
+
+    def op_dispatch(self, request: dict, decoder: Decoder) -> str:
+        """What the recorder saw during this test, as JSON text (the grader validates it)."""
+        fields = {"sock", "student_files", "objects", "ids", "recorder"}
+        self.recorder.note_all(dispatch.instance_tampering(self, Server, fields))
+        return json.dumps(self.recorder.report())
 
     def op_seed(self, request: dict, decoder: Decoder) -> None:
         import numpy
