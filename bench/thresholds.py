@@ -1,10 +1,11 @@
 """Justify hw1's training thresholds: the reference through the hidden tests' own procedures.
 
-For every run seed 0..N-1 (default 100) this derives each test's seed exactly as the grader
-does (``grader.plugin.test_seed(run_seed, nodeid)``), builds the same data and the same
-initial model from it, trains with the same loop and hyperparameters (read from the test
-modules themselves, so they cannot drift apart), and reports the reference's worst, mean and
-best result, the threshold and the time per run::
+For every run seed 0..N-1 (default 100) this derives each test's data seed and worker seed
+exactly as the grader does (``grader.plugin.test_seed`` and ``grader.seeds.worker_seed`` with
+the suite's secret), builds the same data and the same initial model from them, trains with
+the same loop and hyperparameters (read from the test modules themselves, so they cannot drift
+apart), and reports the reference's worst, mean and best result, the threshold and the time
+per run::
 
     .venv/bin/python bench/thresholds.py            # 100 run seeds
     .venv/bin/python bench/thresholds.py --seeds 1000
@@ -38,9 +39,16 @@ sys.path.insert(0, str(ROOT))
 
 from grader.plugin import test_seed  # noqa: E402
 from grader.probes.hw1_basics import LogitModel, train_classifier  # noqa: E402
+from grader.seeds import suite_secret, worker_seed  # noqa: E402
 from solutions import hw1_basics as ref  # noqa: E402
 
 SUITE = ROOT / "grader" / "suites" / "hw1_basics"
+SECRET = suite_secret(SUITE, "hw1_basics")
+
+
+def seeds_of(run_seed: int, nodeid: str) -> tuple[int, int]:
+    """A test's ``(seed, worker_seed)`` fixtures in the run ``run_seed``."""
+    return test_seed(run_seed, nodeid, SECRET), worker_seed(run_seed, nodeid, SECRET)
 
 
 @cache
@@ -59,13 +67,13 @@ def accuracy(logits: torch.Tensor, y: torch.Tensor) -> float:
 def logistic_regression(run_seed: int) -> float:
     """test_1_3: ref.LogisticRegression(2) initialised from the worker's seeded RNG."""
     t = suite_module("test_1_3_logistic_regression.py")
-    seed = test_seed(
+    seed, worker = seeds_of(
         run_seed,
         "test_1_3_logistic_regression.py::"
         + t.test_logistic_regression_trains_to_80_percent_on_moons.__name__,
     )
     X_train, X_test, y_train, y_test = t.moons(seed)
-    torch.manual_seed(seed)  # the grader seeds the worker with the test's seed
+    torch.manual_seed(worker)  # the grader seeds the worker with the test's worker seed
     model = ref.LogisticRegression(2)
     train_classifier(model, X_train, y_train, **t.TRAIN)
     with torch.no_grad():
@@ -75,7 +83,7 @@ def logistic_regression(run_seed: int) -> float:
 def train_logreg(run_seed: int) -> float:
     """test_1_5: ref.train_logreg with its defaults from weights drawn from the seed."""
     t = suite_module("test_1_5_training_metrics.py")
-    seed = test_seed(
+    seed, _ = seeds_of(
         run_seed,
         "test_1_5_training_metrics.py::" + t.test_train_logreg_reaches_80_percent_on_moons.__name__,
     )
@@ -88,13 +96,13 @@ def train_logreg(run_seed: int) -> float:
 def mlp(run_seed: int) -> float:
     """test_1_6: ref.make_mlp(2) initialised from the worker's seeded RNG, probe Adam loop."""
     t = suite_module("test_1_6_mlp.py")
-    seed = test_seed(
+    seed, worker = seeds_of(
         run_seed, "test_1_6_mlp.py::" + t.test_make_mlp_trains_to_93_percent_on_moons.__name__
     )
     X_train, X_test, y_train, y_test = t.moons(seed)
-    torch.manual_seed(seed)
+    torch.manual_seed(worker)
     model = ref.make_mlp(2)
-    train_classifier(model, X_train, y_train, seed=seed, **t.TRAIN)
+    train_classifier(model, X_train, y_train, seed=worker, **t.TRAIN)
     model.eval()
     with torch.no_grad():
         return accuracy(model(X_test), y_test)
@@ -103,7 +111,7 @@ def mlp(run_seed: int) -> float:
 def weight_decay_ratio(run_seed: int) -> float:
     """test_1_7: ‖θ‖ after ref.fit with weight decay / without, same start and seed."""
     t = suite_module("test_1_7_weight_decay.py")
-    seed = test_seed(
+    seed, worker = seeds_of(
         run_seed,
         "test_1_7_weight_decay.py::" + t.test_fit_weight_decay_shrinks_the_weights.__name__,
     )
@@ -114,7 +122,7 @@ def weight_decay_ratio(run_seed: int) -> float:
     for weight_decay in (0.0, t.DECAY["weight_decay"]):
         model = t.local_net(values, d, 8)
         torch.manual_seed(12345)
-        ref.fit(model, X, y, **{**t.DECAY, "weight_decay": weight_decay}, seed=seed)
+        ref.fit(model, X, y, **{**t.DECAY, "weight_decay": weight_decay}, seed=worker)
         norms.append(torch.cat([p.detach().reshape(-1) for p in model.parameters()]).norm())
     return (norms[1] / norms[0]).item()
 

@@ -1,7 +1,8 @@
 """Justify sem1_backprop's thresholds: the reference through the hidden tests' own procedures.
 
 For every run seed 0..N-1 (default 100) this derives each test's seed exactly as the grader
-does (``grader.plugin.test_seed(run_seed, nodeid)``), builds the same data and the same
+does (``grader.plugin.test_seed(run_seed, nodeid, secret)``, the
+suite's secret from ``grader.seeds``), builds the same data and the same
 network from it, trains with the reference and the probes the test uses (read from the test
 modules themselves, so they cannot drift apart), and reports the worst, mean and best result,
 the bound and the time per run::
@@ -42,10 +43,12 @@ sys.path.insert(0, str(ROOT))
 from grader.datasets.separable import separable  # noqa: E402
 from grader.plugin import test_seed  # noqa: E402
 from grader.probes import sem1_backprop as probes  # noqa: E402
+from grader.seeds import suite_secret, worker_seed  # noqa: E402
 from grader.testdata import moons_split  # noqa: E402
 from solutions import sem1_backprop as ref  # noqa: E402
 
 SUITE = ROOT / "grader" / "suites" / "sem1_backprop"
+SECRET = suite_secret(SUITE, "sem1_backprop")
 
 
 @cache
@@ -61,10 +64,11 @@ def moons_accuracy(run_seed: int) -> float:
     """test_s1_6: ref.sgd_fit with its defaults trains the probes' 2-16-16-2 MLP on moons."""
     t = suite_module("test_s1_6_sequential_sgd.py")
     nodeid = "test_s1_6_sequential_sgd.py::" + t.test_defaults_train_an_mlp_on_moons.__name__
-    seed = test_seed(run_seed, nodeid)
+    seed = test_seed(run_seed, nodeid, SECRET)
     X_train, X_test, y_train, y_test = (a.numpy().astype(np.float64) for a in moons_split(seed))
     model = probes.mlp(t._params(np.random.default_rng(seed), t.MOONS_SIZES))
-    ref.sgd_fit(model, probes.cross_entropy, X_train, y_train.astype(np.int64), seed=seed)
+    fit_seed = worker_seed(run_seed, nodeid, SECRET)
+    ref.sgd_fit(model, probes.cross_entropy, X_train, y_train.astype(np.int64), seed=fit_seed)
     params = [torch.from_numpy(p) for p in probes.parameters(model)]
     logits = t._network(params, torch.from_numpy(X_test))
     return float((logits.argmax(dim=1).numpy() == y_test).mean())
@@ -74,7 +78,7 @@ def perceptron_epochs_separable(run_seed: int) -> float:
     """test_s1_7 (converges): epochs the reference needs on the test's separable data."""
     t = suite_module("test_s1_7_perceptron.py")
     nodeid = "test_s1_7_perceptron.py::" + t.test_converges_on_separable_data.__name__
-    seed = test_seed(run_seed, nodeid)
+    seed = test_seed(run_seed, nodeid, SECRET)
     X, y = separable(seed, n=60 + seed % 40, d=2 + seed % 3)
     model = ref.Perceptron(max_epochs=500)
     history = model.fit(X, y)
@@ -85,7 +89,7 @@ def perceptron_moons_fewest_mistakes(run_seed: int) -> float:
     """test_s1_7 (moons): the fewest mistakes of any epoch; 0 would mean moons separated."""
     t = suite_module("test_s1_7_perceptron.py")
     nodeid = "test_s1_7_perceptron.py::" + t.test_runs_out_of_epochs_on_moons.__name__
-    seed = test_seed(run_seed, nodeid)
+    seed = test_seed(run_seed, nodeid, SECRET)
     X, y = make_moons(n_samples=100, noise=0.1, random_state=seed % 1000)
     history = ref.Perceptron(max_epochs=15 + seed % 10).fit(X, y.astype(np.float64))
     return float(min(history))

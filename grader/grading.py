@@ -29,6 +29,7 @@ from grader.rules import check_rules
 from grader.sandbox.inprocess import InProcessSandbox
 from grader.sandbox.lifecycle import Sandbox
 from grader.sandbox.policy import hidden_paths
+from grader.seeds import suite_secret
 from grader.specs import LoadResult, ModuleSpec, SandboxError
 from grader.submission import LoadedModule, Submission, SubmissionError, load_submission
 from grader.version import grader_version
@@ -195,6 +196,7 @@ def _grade_homework(
         exercise_problems={homework.id: broken},
         modules={homework.id},
         seed=run.seed,
+        secret=suite_secret(run.course.suite_dir(homework.id), homework.id),
         limits=run.course.limits,
         public_only=run.selection.public_only,
         sections={s.id for s in chosen},

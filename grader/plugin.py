@@ -2,12 +2,11 @@
 
 It registers the ``points``, ``section``, ``public`` and ``timeout`` markers, refuses a suite
 whose tests lack a section or points or whose points do not add up to the course table,
-provides the ``student``, ``ref`` and ``seed`` fixtures, and turns each test's outcome into a
-:class:`~grader.results.TestResult`. pytest and every assertion run in this (trusted) process;
-the submission runs in the sandbox's workers.
+provides the ``student``, ``ref``, ``seed`` and ``worker_seed`` fixtures, and turns each
+test's outcome into a :class:`~grader.results.TestResult`. pytest and every assertion run in
+this (trusted) process; the submission runs in the sandbox's workers.
 """
 
-import hashlib
 import importlib
 from collections import defaultdict
 from collections.abc import Callable
@@ -15,7 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from grader import events
+from grader import events, seeds
 from grader.course import Homework, Limits
 from grader.remote import ExerciseUnavailable, StudentError, StudentProxy
 from grader.results import TestResult
@@ -29,10 +28,11 @@ MARKERS = {
 }
 
 
-def test_seed(run_seed: int, nodeid: str) -> int:
-    """The seed of one test: fixed by the run's seed and the test's id, not by test order."""
-    digest = hashlib.sha256(f"{run_seed}:{nodeid}".encode()).digest()
-    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+def test_seed(run_seed: int, nodeid: str, secret: bytes) -> int:
+    """The data seed of one test (the ``seed`` fixture): fixed by the run's seed, the test's id
+    and the assignment's secret (:mod:`grader.seeds`), not by test order; never sent to the
+    worker. The worker's own seed is :func:`grader.seeds.worker_seed`."""
+    return seeds.data_seed(run_seed, nodeid, secret)
 
 
 def resolve_timeout(item: pytest.Item, limits: Limits) -> float:
@@ -53,6 +53,7 @@ class GraderPlugin:
         exercise_problems: module -> exercise -> why touching it fails (forbidden API).
         modules: the homework modules the worker holds.
         seed: the run's seed.
+        secret: the assignment's data secret (:func:`grader.seeds.suite_secret`).
         limits: the course's limits (default test timeout).
         public_only: run only ``public`` tests (self-check).
         sections: run only the tests of these sections (default: all).
@@ -69,6 +70,7 @@ class GraderPlugin:
         exercise_problems: dict[str, dict[str, str]],
         modules: set[str],
         seed: int,
+        secret: bytes,
         limits: Limits,
         public_only: bool = False,
         sections: set[str] | None = None,
@@ -80,6 +82,7 @@ class GraderPlugin:
         self.exercise_problems = exercise_problems
         self.modules = modules
         self.seed_value = seed
+        self.secret = secret
         self.limits = limits
         self.public_only = public_only
         self.sections = sections
@@ -139,7 +142,13 @@ class GraderPlugin:
 
     @pytest.fixture
     def seed(self, request: pytest.FixtureRequest) -> int:
-        return test_seed(self.seed_value, request.node.nodeid)
+        """The test's data seed: its inputs and held-out data; never handed to the worker."""
+        return test_seed(self.seed_value, request.node.nodeid, self.secret)
+
+    @pytest.fixture
+    def worker_seed(self, request: pytest.FixtureRequest) -> int:
+        """The seed the worker is seeded with: the one to pass to student code."""
+        return seeds.worker_seed(self.seed_value, request.node.nodeid, self.secret)
 
     @pytest.fixture
     def ref(self) -> SimpleNamespace:
@@ -148,7 +157,7 @@ class GraderPlugin:
         )
 
     @pytest.fixture
-    def student(self, request: pytest.FixtureRequest, seed: int):
+    def student(self, request: pytest.FixtureRequest, worker_seed: int):
         section = _section(request.node)
         if section in self.section_problems:
             pytest.fail(self.section_problems[section], pytrace=False)
@@ -157,8 +166,9 @@ class GraderPlugin:
         except SandboxError as exc:
             pytest.fail(f"could not start a worker for this test: {exc}", pytrace=False)
         worker.start_clock(resolve_timeout(request.node, self.limits))
-        # Seed torch, numpy and random in the worker: the student's own randomness is fixed.
-        worker.request({"op": "seed", "value": seed})
+        # Seed torch, numpy and random in the worker: the student's own randomness is fixed,
+        # by a seed from which the test's data seed does not follow (grader.seeds).
+        worker.request({"op": "seed", "value": worker_seed})
         yield StudentProxy(worker, self.modules, self.exercise_problems)
         try:
             worker.close()
