@@ -21,13 +21,21 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from grader import control
 from grader.control import ControlError, Op
 from grader.course import Limits
-from grader.framing import PeerClosed, ProtocolError, Timeout, recv_message, send_message
+from grader.framing import (
+    MAX_REPLY_HEADER,
+    PeerClosed,
+    ProtocolError,
+    Timeout,
+    recv_message,
+    send_message,
+)
 from grader.sandbox.policy import (
     SANDBOX_UIDS,
     resolve_method,
@@ -105,7 +113,7 @@ class Worker:
         try:
             self.sock.settimeout(self._left())
             send_message(self.sock, header, buffers)
-            return recv_message(self.sock, self.deadline)
+            return recv_message(self.sock, self.deadline, MAX_REPLY_HEADER)
         except (Timeout, TimeoutError) as exc:
             self.close(grace=0.0)
             raise WorkerFailure(
@@ -373,7 +381,7 @@ class Sandbox:
         timeout = self.limits.import_timeout_s
         while True:
             try:
-                event = self._ask(timeout, control.read_load_event)
+                event = self._ask(timeout, partial(control.read_load_event, modules=modules))
             except SandboxError as exc:
                 if current is None:
                     raise
@@ -464,7 +472,7 @@ def _answer(
         SandboxError: the process is gone or sent something the protocol does not allow.
     """
     try:
-        header, _ = recv_message(sock, time.monotonic() + timeout)
+        header, _ = recv_message(sock, time.monotonic() + timeout, MAX_REPLY_HEADER)
     except Timeout as exc:
         raise SandboxTimeout(f"no answer from {who} within {timeout:g} s") from exc
     except ProtocolError as exc:
