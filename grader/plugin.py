@@ -201,7 +201,7 @@ class GraderPlugin:
         if report.skipped:
             message, outcome = f"the test was skipped: {report.longrepr}", "error"
         elif not passed and call.excinfo is not None:
-            message, blame = feedback(call.excinfo.value)
+            message, blame = feedback(call.excinfo.value, during_test=call.when == "call")
             outcome = "failed" if blame == "student" else "error"
         return TestResult(
             id=item.nodeid,
@@ -224,25 +224,43 @@ class GraderPlugin:
         self.outputs.clear()
 
 
-def feedback(exc: BaseException) -> tuple[str, str]:
+# Errors no value from a submission can cause: a name, module or syntax the suite lacks.
+_SUITE_BUGS = (NameError, ImportError, SyntaxError, pytest.UsageError)
+
+
+def feedback(exc: BaseException, during_test: bool = True) -> tuple[str, str]:
     """The student-facing message of a failure, and who is to blame: student or grader.
 
     Never the hidden test's source: only an assertion's own message, the student's exception
-    with the student's frames, or why the worker failed.
+    with the student's frames, or why the worker failed. An exception that escapes a test's
+    own code while it runs (``during_test``) comes from the submission's value — None where a
+    tensor was expected, an integer too large to format in the message — and counts against
+    the submission: every hidden test passes on the reference (the corpus proves it), so only
+    a suite bug no value can cause (:data:`_SUITE_BUGS`) or a fixture's is the grader's.
     """
     if isinstance(exc, StudentError):
         return exc.feedback(), "student"
     if isinstance(exc, (WorkerFailure, ExerciseUnavailable)):
         return str(exc), "student"
     if isinstance(exc, AssertionError):
-        return str(exc) or "a check failed", "student"
+        return _text(exc) or "a check failed", "student"
     if isinstance(exc, pytest.fail.Exception):
         return exc.msg, "student"
     if isinstance(exc, SandboxError):
         return f"could not run this test: {exc}", "grader"
-    # Anything else escaped the test's own code: usually a value of the wrong kind from the
-    # submission (None where a tensor was expected), possibly a bug in the test.
-    return f"the grader could not check the result ({type(exc).__name__}: {exc})", "grader"
+    text = f"the grader could not check the result ({type(exc).__name__}: {_text(exc)})"
+    if during_test and not isinstance(exc, _SUITE_BUGS):
+        return f"{text}: your code returned a value of the wrong kind or size", "student"
+    return text, "grader"
+
+
+def _text(exc: BaseException, limit: int = 4000) -> str:
+    """An exception's message, cut to ``limit``; never raises."""
+    try:
+        text = str(exc)
+    except Exception:  # a message built from a value that cannot be shown
+        return "(the message could not be shown)"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _points(item: pytest.Item) -> float | None:
