@@ -212,7 +212,7 @@ def _member_problem(member: zipfile.ZipInfo) -> str | None:
         return "is a link"
     if any(len(p.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES for p in parts):
         return f"has a name longer than {MAX_NAME_BYTES} bytes"
-    if len(parts) > MAX_ZIP_DEPTH:
+    if len(parts) - 1 > MAX_ZIP_DEPTH:  # folders above the file
         return f"is nested deeper than {MAX_ZIP_DEPTH} folders"
     return None
 
