@@ -188,3 +188,27 @@ class _Unprintable(Exception):
 def test_exceptions_from_a_students_value_are_the_students(exc, during_test, blame):
     message, who = feedback(exc, during_test=during_test)
     assert who == blame and message
+
+
+def test_a_template_cannot_blame_cells_it_was_never_sent(tmp_path, course):
+    """A cell that announces made-up cells, then hangs: believed, each made-up cell would be
+    blamed for the hang and the template restarted without it, forever. The report may name
+    only cells the grader sent, so the real cell is blamed once and the rest is graded."""
+    body = (
+        "# EXERCISE 1.3 — LogisticRegression\n"
+        "import gc, os, time\n"
+        "from grader.framing import send_message\n"
+        "_t = next(o for o in gc.get_objects() if type(o).__name__ == 'Template')\n"
+        "send_message(_t.ctrl, {'event': 'cell', 'module': 'hw1_basics', "
+        "'key': os.urandom(8).hex()})\n"
+        "time.sleep(3600)\n\n\n"
+        "# EXERCISE 1.4 — sigmoid\n"
+        "def sigmoid(z):\n    return 1 / (1 + torch.exp(-z))\n"
+    )
+    start = time.monotonic()
+    report = _grade(tmp_path, body, course, test_timeout_s=5, import_timeout_s=5)
+    assert time.monotonic() - start < 180
+    assert _section(report, "1.3").score == 0 and _section(report, "1.3").reason
+    sigmoid = [t for t in _section(report, "1.4").tests if "sigmoid" in t.name]
+    assert any(t.outcome == "passed" for t in sigmoid), [t.message for t in sigmoid]
+    assert not report.errors
