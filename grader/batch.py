@@ -57,6 +57,7 @@ JOBS_PER_PROCESS = 100  # then a fresh process: nothing accumulates over a whole
 GRADED, NOT_GRADED = "graded", "not graded"
 
 
+
 @dataclass
 class Item:
     """One student's submission: the files and folders found for them."""

@@ -247,11 +247,7 @@ def _assignment(raw: dict) -> Homework:
     try:
         sections = tuple(_section(s) for s in raw["section"])
         homework = Homework(
-            id=raw["id"],
-            title=raw["title"],
-            sections=sections,
-            kind=kind,
-            counts=counts,
+            id=raw["id"], title=raw["title"], sections=sections, kind=kind, counts=counts,
             lecture=raw.get("lecture", ""),
         )
     except KeyError as exc:
@@ -268,12 +264,8 @@ def _planned(raw: dict) -> Planned:
     kind, counts = _kind(raw)
     try:
         return Planned(
-            id=raw["id"],
-            title=raw["title"],
-            points=float(raw["points"]),
-            kind=kind,
-            counts=counts,
-            lecture=raw.get("lecture", ""),
+            id=raw["id"], title=raw["title"], points=float(raw["points"]), kind=kind,
+            counts=counts, lecture=raw.get("lecture", ""),
         )
     except KeyError as exc:
         raise CourseError(f"assignment {raw.get('id', '?')}: missing key {exc}") from exc

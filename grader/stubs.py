@@ -75,7 +75,9 @@ def make_stub(source: str, where: str = "solution") -> str:
 def strip_markers(source: str) -> str:
     """The reference as a reader should see it: without the two region marker lines."""
     return "".join(
-        line for line in source.splitlines(keepends=True) if line.strip() not in (BEGIN, END)
+        line
+        for line in source.splitlines(keepends=True)
+        if line.strip() not in (BEGIN, END)
     )
 
 
