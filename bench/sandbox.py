@@ -19,15 +19,15 @@ import time
 
 import torch
 
-from grader.course import load_course
-from grader.grading import grade
-from grader.remote import StudentProxy
-from grader.sandbox.lifecycle import Sandbox
-from grader.sandbox.policy import hidden_paths
-from grader.specs import ModuleSpec
-from grader.submission import load_submission
+from torchgrade.course import load_course
+from torchgrade.grading import grade
+from torchgrade.remote import StudentProxy
+from torchgrade.sandbox.lifecycle import Sandbox
+from torchgrade.sandbox.policy import hidden_paths
+from torchgrade.specs import ModuleSpec
+from torchgrade.submission import load_submission
 
-COLD = "import torch, grader.worker.processes as w; w.warm_up()"
+COLD = "import torch, torchgrade.worker.processes as w; w.warm_up()"
 
 
 def cold_start(repeat: int) -> list[float]:
@@ -67,7 +67,7 @@ def command_ratio(repeat: int) -> tuple[float, float]:
         for mode, extra in (("sandbox", []), ("in-process", ["--no-sandbox"])):
             start = time.perf_counter()
             done = subprocess.run(
-                [sys.executable, "-m", "grader", "grade", path, "--seed", "1", *extra],
+                [sys.executable, "-m", "torchgrade", "grade", path, "--seed", "1", *extra],
                 capture_output=True,
                 text=True,
             )

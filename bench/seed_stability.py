@@ -26,12 +26,12 @@ sys.path.insert(0, str(ROOT / "tests"))
 from helpers import replace_chunks  # noqa: E402
 from test_corpus import expectation  # noqa: E402
 
-from grader.course import load_course  # noqa: E402
+from torchgrade.course import load_course  # noqa: E402
 
 
 def _grade(job: tuple[str, str, str, int]) -> tuple[str, int, float]:
     """Grade one case with one seed in this worker process: ``(name, seed, score)``."""
-    from grader.grading import grade
+    from torchgrade.grading import grade
 
     homework, name, text, seed = job
     course = load_course()

@@ -1,7 +1,7 @@
 """Justify hw1's training thresholds: the reference through the hidden tests' own procedures.
 
 For every run seed 0..N-1 (default 100) this derives each test's data seed and worker seed
-exactly as the grader does (``grader.plugin.test_seed`` and ``grader.seeds.worker_seed`` with
+exactly as the grader does (``torchgrade.plugin.test_seed`` and ``torchgrade.seeds.worker_seed`` with
 the suite's secret), builds the same data and the same initial model from them, trains with
 the same loop and hyperparameters (read from the test modules themselves, so they cannot drift
 apart), and reports the reference's worst, mean and best result, the threshold and the time
@@ -39,10 +39,10 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from grader.plugin import test_seed  # noqa: E402
-from grader.probes.hw1_basics import LogitModel, train_classifier  # noqa: E402
-from grader.seeds import suite_secret, worker_seed  # noqa: E402
 from solutions import hw1_basics as ref  # noqa: E402
+from torchgrade.plugin import test_seed  # noqa: E402
+from torchgrade.probes.hw1_basics import LogitModel, train_classifier  # noqa: E402
+from torchgrade.seeds import suite_secret, worker_seed  # noqa: E402
 
 SUITE = ROOT / "grader" / "suites" / "hw1_basics"
 SECRET = suite_secret(SUITE, "hw1_basics")

@@ -2,8 +2,8 @@
 procedures, and the CPU time that grading them costs.
 
 For every run seed 0..N-1 (default 100) this derives each test's seed exactly as the grader
-does (``grader.plugin.test_seed(run_seed, nodeid, secret)``, the
-suite's secret from ``grader.seeds``), builds the same data and the same
+does (``torchgrade.plugin.test_seed(run_seed, nodeid, secret)``, the
+suite's secret from ``torchgrade.seeds``), builds the same data and the same
 initial network from it (the probes' U-Net), trains with the same loop and hyperparameters
 (read from the test modules themselves, so they cannot drift apart), and reports the
 reference's worst, mean and best result, the bound, and the CPU seconds per run (one thread)::
@@ -43,11 +43,11 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from grader.datasets.shapes import make_shapes  # noqa: E402
-from grader.plugin import test_seed  # noqa: E402
-from grader.probes import hw2_segmentation as probes  # noqa: E402
-from grader.seeds import suite_secret  # noqa: E402
 from solutions import hw2_segmentation as ref  # noqa: E402
+from torchgrade.datasets.shapes import make_shapes  # noqa: E402
+from torchgrade.plugin import test_seed  # noqa: E402
+from torchgrade.probes import hw2_segmentation as probes  # noqa: E402
+from torchgrade.seeds import suite_secret  # noqa: E402
 
 SUITE = ROOT / "grader" / "suites" / "hw2_segmentation"
 SECRET = suite_secret(SUITE, "hw2_segmentation")
@@ -130,7 +130,7 @@ def grading_cpu_seconds(seed: int = 1) -> tuple[float, str]:
     """CPU seconds (user + system) of grading the reference on the whole hidden suite, in one
     process (``--no-sandbox``, so that the workers' time is the grader's own), one thread."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    command = [sys.executable, "-m", "grader", "grade", "--target", "solutions"]
+    command = [sys.executable, "-m", "torchgrade", "grade", "--target", "solutions"]
     command += ["--homework", "hw2_segmentation", "--seed", str(seed), "--no-sandbox"]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)

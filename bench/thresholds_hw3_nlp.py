@@ -1,8 +1,8 @@
 """Justify hw3_nlp's training thresholds: the reference through the hidden tests' own procedures.
 
 For every run seed 0..N-1 (default 100) this derives each training test's seed exactly as the
-grader does (``grader.plugin.test_seed(run_seed, nodeid, secret)``, the
-suite's secret from ``grader.seeds``), seeds torch with it as the grader
+grader does (``torchgrade.plugin.test_seed(run_seed, nodeid, secret)``, the
+suite's secret from ``torchgrade.seeds``), seeds torch with it as the grader
 seeds the worker, builds the reference model, trains it with the probe loop the test uses and
 the hyperparameters read from the test module itself (so they cannot drift apart), and
 reports the worst, mean and best result, the threshold and the time per run::
@@ -44,10 +44,10 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from grader.plugin import test_seed  # noqa: E402
-from grader.probes import hw3_nlp as probes  # noqa: E402
-from grader.seeds import suite_secret, worker_seed  # noqa: E402
 from solutions import hw3_nlp as ref  # noqa: E402
+from torchgrade.plugin import test_seed  # noqa: E402
+from torchgrade.probes import hw3_nlp as probes  # noqa: E402
+from torchgrade.seeds import suite_secret, worker_seed  # noqa: E402
 
 SUITE = ROOT / "grader" / "suites" / "hw3_nlp"
 SECRET = suite_secret(SUITE, "hw3_nlp")

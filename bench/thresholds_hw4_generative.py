@@ -1,8 +1,8 @@
 """Justify hw4_generative's training thresholds: the reference through the hidden tests' procedures.
 
 For every run seed 0..N-1 (default 100) this derives each outcome test's seed exactly as the
-grader does (``grader.plugin.test_seed(run_seed, nodeid, secret)``, the
-suite's secret from ``grader.seeds``), builds the same data and the same
+grader does (``torchgrade.plugin.test_seed(run_seed, nodeid, secret)``, the
+suite's secret from ``torchgrade.seeds``), builds the same data and the same
 initial weights from it, trains with the reference solution's ``train_vae`` / ``train_gan``
 and their defaults, measures with the test modules' own functions (imported, so they cannot
 drift apart), and reports the worst, mean and best result, the threshold and the time per run::
@@ -40,18 +40,18 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from grader.datasets.digits import digits_split  # noqa: E402
-from grader.datasets.toy2d import eight_gaussians  # noqa: E402
-from grader.plugin import test_seed  # noqa: E402
-from grader.probes.hw4_generative import (  # noqa: E402
+from solutions import hw4_generative as ref  # noqa: E402
+from torchgrade.datasets.digits import digits_split  # noqa: E402
+from torchgrade.datasets.toy2d import eight_gaussians  # noqa: E402
+from torchgrade.plugin import test_seed  # noqa: E402
+from torchgrade.probes.hw4_generative import (  # noqa: E402
     ProbeDiscriminator,
     ProbeGenerator,
     ProbeVAE,
     initial_values,
     with_values,
 )
-from grader.seeds import suite_secret  # noqa: E402
-from solutions import hw4_generative as ref  # noqa: E402
+from torchgrade.seeds import suite_secret  # noqa: E402
 
 SUITE = ROOT / "grader" / "suites" / "hw4_generative"
 SECRET = suite_secret(SUITE, "hw4_generative")

@@ -1,8 +1,8 @@
 """Justify sem1_backprop's thresholds: the reference through the hidden tests' own procedures.
 
 For every run seed 0..N-1 (default 100) this derives each test's seed exactly as the grader
-does (``grader.plugin.test_seed(run_seed, nodeid, secret)``, the
-suite's secret from ``grader.seeds``), builds the same data and the same
+does (``torchgrade.plugin.test_seed(run_seed, nodeid, secret)``, the
+suite's secret from ``torchgrade.seeds``), builds the same data and the same
 network from it, trains with the reference and the probes the test uses (read from the test
 modules themselves, so they cannot drift apart), and reports the worst, mean and best result,
 the bound and the time per run::
@@ -19,7 +19,7 @@ the machine is idle)::
     S1.7 perceptron epochs, separable (max 500)         2    2.59       6   <= 500   0.004  none
     S1.7 perceptron fewest mistakes, moons             10   15.62      22     >= 1   0.043  none
 
-The S1.6 row is from the data and worker seeds with the suite's secret (``grader.seeds``);
+The S1.6 row is from the data and worker seeds with the suite's secret (``torchgrade.seeds``);
 the S1.7 rows are from before the secret (their seeds are redrawn: rerun to refresh them).
 Every one of the 100 seeds passes every test. The closest call is 11 of 500 held-out moons
 above the bound (S1.6). The perceptron figures are guarantees rather than luck: the separable
@@ -42,12 +42,12 @@ from sklearn.datasets import make_moons
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from grader.datasets.separable import separable  # noqa: E402
-from grader.plugin import test_seed  # noqa: E402
-from grader.probes import sem1_backprop as probes  # noqa: E402
-from grader.seeds import suite_secret, worker_seed  # noqa: E402
-from grader.testdata import moons_split  # noqa: E402
 from solutions import sem1_backprop as ref  # noqa: E402
+from torchgrade.datasets.separable import separable  # noqa: E402
+from torchgrade.plugin import test_seed  # noqa: E402
+from torchgrade.probes import sem1_backprop as probes  # noqa: E402
+from torchgrade.seeds import suite_secret, worker_seed  # noqa: E402
+from torchgrade.testdata import moons_split  # noqa: E402
 
 SUITE = ROOT / "grader" / "suites" / "sem1_backprop"
 SECRET = suite_secret(SUITE, "sem1_backprop")

@@ -1,8 +1,8 @@
 """Justify sem3_init's statistical and training thresholds: the reference, and the mistakes.
 
 For every run seed 0..N-1 (default 100) this derives each test's seed exactly as the grader
-does (``grader.plugin.test_seed(run_seed, nodeid, secret)``, the
-suite's secret from ``grader.seeds``), repeats the hidden test's procedure with
+does (``torchgrade.plugin.test_seed(run_seed, nodeid, secret)``, the
+suite's secret from ``torchgrade.seeds``), repeats the hidden test's procedure with
 the reference solution (constants and data read from the test modules themselves, so they
 cannot drift apart), and prints the worst, mean and best value against the bound. For the
 initializers it also runs the classic mistakes through the same statistic, which must fail on
@@ -55,10 +55,10 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from grader.plugin import test_seed  # noqa: E402
-from grader.probes import sem3_init as probes  # noqa: E402
-from grader.seeds import suite_secret, worker_seed  # noqa: E402
 from solutions import sem3_init as ref  # noqa: E402
+from torchgrade.plugin import test_seed  # noqa: E402
+from torchgrade.probes import sem3_init as probes  # noqa: E402
+from torchgrade.seeds import suite_secret, worker_seed  # noqa: E402
 
 SUITE = ROOT / "grader" / "suites" / "sem3_init"
 SECRET = suite_secret(SUITE, "sem3_init")

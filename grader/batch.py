@@ -1,8 +1,8 @@
 """Grading a whole class: a folder or glob of submissions, in parallel, into a gradebook.
 
 ``jobs`` trusted grader processes run side by side. Each is a long-lived
-``python -m grader.batch`` that grades one submission at a time with
-:func:`grader.grading.grade` — the same sandboxed path as ``grader grade`` — and keeps its
+``python -m torchgrade.batch`` that grades one submission at a time with
+:func:`torchgrade.grading.grade` — the same sandboxed path as ``grader grade`` — and keeps its
 sandbox's zygote (torch already imported) from one submission to the next, so a class of
 hundreds costs one start-up per process, not one per student. Student code never runs in
 these processes, and this one (the batch) only reads the JSON they write: a grader process
@@ -10,12 +10,12 @@ that crashes or passes ``timeout_s`` on a submission is interrupted, then killed
 student's row says why, and a fresh process takes the next submission.
 
 Each student's outcome is saved as one JSON file in the reports folder
-(:class:`~grader.results.BatchEntry`: the report, or why there is none) beside the score
+(:class:`~torchgrade.results.BatchEntry`: the report, or why there is none) beside the score
 table the student would see (``.txt``); the CSV gradebook is rebuilt from all saved entries at
 the end, also after Ctrl-C. A later run skips every student whose saved entry matches the
 submission's current files (a fingerprint of names and contents), unless ``force``.
 
-Who a submission belongs to comes from its file or folder name (:mod:`grader.roster`: the
+Who a submission belongs to comes from its file or folder name (:mod:`torchgrade.roster`: the
 names Canvas, Moodle and GitHub Classroom give downloads, or ``alice/``, ``alice.ipynb``), and
 the assignment's module name is removed from a file name, so ``alice_hw1_basics.ipynb`` and
 ``alice-sem4_regularization.ipynb`` in one folder are both Alice's and are graded together
@@ -43,11 +43,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from grader import events, gradebook, roster
-from grader.course import Course
-from grader.errors import ExitCode, GraderError
-from grader.results import BatchEntry, GradeReport
-from grader.submission import SKIPPED_DIRS
+from torchgrade import events, gradebook, roster
+from torchgrade.course import Course
+from torchgrade.errors import ExitCode, GraderError
+from torchgrade.results import BatchEntry, GradeReport
+from torchgrade.submission import SKIPPED_DIRS
 
 SUFFIXES = (".ipynb", ".py", ".zip")
 DEFAULT_TIMEOUT_S = 1800.0
@@ -100,7 +100,7 @@ def default_reports_dir(csv_path: Path) -> Path:
 
 
 def student_id(path: Path, course: Course, classroom_prefix: str = "") -> str:
-    """The student a file or folder belongs to (see :mod:`grader.roster` for the LMS names)."""
+    """The student a file or folder belongs to (see :mod:`torchgrade.roster` for the LMS names)."""
     return roster.submitter(path, course, classroom_prefix).key
 
 
@@ -169,8 +169,9 @@ def grade_batch(
         homeworks, seed, sandbox: as for ``grader grade``.
         timeout_s: wall-clock limit for grading one student.
         extras: the roster and exam points the gradebook merges in.
-        progress: receives :class:`~grader.events.BatchStarted`, then per student
-            :class:`~grader.events.StudentStarted` and :class:`~grader.events.StudentFinished`.
+        progress: receives :class:`~torchgrade.events.BatchStarted`, then per student
+            :class:`~torchgrade.events.StudentStarted` and
+            :class:`~torchgrade.events.StudentFinished`.
     """
     csv_path = Path(csv_path)
     reports_dir = Path(reports_dir) if reports_dir else default_reports_dir(csv_path)
@@ -304,7 +305,7 @@ def _save(entry: BatchEntry, reports_dir: Path, table: str) -> None:
 def _server_command(
     course: Course, homeworks: list[str] | None, seed: int | None, sandbox: str
 ) -> list[str]:
-    command = [sys.executable, "-m", "grader.batch", "--sandbox", sandbox]
+    command = [sys.executable, "-m", "torchgrade.batch", "--sandbox", sandbox]
     if course.table:
         command += ["--course", str(course.table)]
     for homework in homeworks or []:
@@ -489,11 +490,11 @@ def serve(argv: list[str] | None = None) -> int:
     Requests and answers are JSON lines on the original stdin/stdout; everything else this
     process (or a library) prints goes to stderr, so it can never corrupt an answer.
     """
-    from grader.course import load_course
-    from grader.grading import grade
-    from grader.report import table
+    from torchgrade.course import load_course
+    from torchgrade.grading import grade
+    from torchgrade.report import table
 
-    parser = argparse.ArgumentParser(prog="python -m grader.batch")
+    parser = argparse.ArgumentParser(prog="python -m torchgrade.batch")
     parser.add_argument("--course", type=Path)
     parser.add_argument("--homework", action="append")
     parser.add_argument("--seed", type=int)

@@ -105,7 +105,7 @@ class LooseMarker:
 
     ``kind`` is ``imports``, ``self-check`` or ``exercise``; ``name`` the module name of the
     first two, ``section`` and ``title`` (whatever follows the section) of an exercise's.
-    Which exercise it names is decided with the course table (:mod:`grader.submission`).
+    Which exercise it names is decided with the course table (:mod:`torchgrade.submission`).
     """
 
     kind: MarkerKind

@@ -15,10 +15,10 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader import events, notebooks, stubs
-from grader.course import Course, Homework, load_course
-from grader.grading import grade
-from grader.results import GradeReport
+from torchgrade import events, notebooks, stubs
+from torchgrade.course import Course, Homework, load_course
+from torchgrade.grading import grade
+from torchgrade.results import GradeReport
 
 
 @dataclass

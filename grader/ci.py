@@ -9,7 +9,7 @@ homework, the grader repository and the torch version, and writes them:
   a read-only token, grades the checkout with ``--format github`` and hands the result to
   ``classroom-resources/autograding-grading-reporter@v1``, which posts the points.
   When nothing is graded (exit 2) the job still hands the reporter a result: a zero score
-  with the reason (:mod:`grader.report.not_graded`).
+  with the reason (:mod:`torchgrade.report.not_graded`).
 - ``gitlab``: ``.gitlab-ci.yml``: the same with a masked CI/CD variable, a JUnit report for
   GitLab's test view and the JSON report as an artifact.
 - :func:`gradescope_bundle`: the autograder zip Gradescope builds its image from
@@ -29,8 +29,8 @@ import zipfile
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from grader.course import PACKAGE_DIR, Course
-from grader.errors import GraderError
+from torchgrade.course import PACKAGE_DIR, Course
+from torchgrade.errors import GraderError
 
 TEMPLATES = PACKAGE_DIR / "templates"
 TARGETS = {

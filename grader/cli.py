@@ -25,13 +25,13 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-from grader import notebooks, stubs
-from grader.course import Course, load_course
-from grader.errors import ExitCode, GraderError
-from grader.progress import BatchProgress, GradeProgress
-from grader.report import FORMATS, render
-from grader.report.table import renderable, score_text
-from grader.submission import SubmissionError
+from torchgrade import notebooks, stubs
+from torchgrade.course import Course, load_course
+from torchgrade.errors import ExitCode, GraderError
+from torchgrade.progress import BatchProgress, GradeProgress
+from torchgrade.report import FORMATS, render
+from torchgrade.report.table import renderable, score_text
+from torchgrade.submission import SubmissionError
 
 HELP_EPILOG = """\
 students:
@@ -215,8 +215,8 @@ def _gradebook_options(parser: argparse.ArgumentParser) -> None:
 
 def _extras(args: argparse.Namespace, course: Course):
     """The roster and exam points named on the command line, read before any grading."""
-    from grader.gradebook import Extras
-    from grader.roster import load_exam, load_roster
+    from torchgrade.gradebook import Extras
+    from torchgrade.roster import load_exam, load_roster
 
     return Extras(
         roster=load_roster(args.roster) if args.roster else None,
@@ -226,9 +226,9 @@ def _extras(args: argparse.Namespace, course: Course):
 
 def _prestart_sandbox(course: Course, method: str) -> None:
     """Start the sandbox before importing torch here: both warm-ups then share the cores."""
-    from grader.sandbox.lifecycle import prestart
-    from grader.sandbox.policy import hidden_paths
-    from grader.specs import SandboxError
+    from torchgrade.sandbox.lifecycle import prestart
+    from torchgrade.sandbox.policy import hidden_paths
+    from torchgrade.specs import SandboxError
 
     try:
         prestart(method, hidden_paths(course.suites_dir, course.root))
@@ -242,8 +242,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
     course = load_course(args.course)
     if not args.no_sandbox:
         _prestart_sandbox(course, args.sandbox)
-    from grader.grading import grade
-    from grader.release import is_student_bundle
+    from torchgrade.grading import grade
+    from torchgrade.release import is_student_bundle
 
     # A student bundle ships only the public tests: every run there is a self-check.
     public = args.public or is_student_bundle(course)
@@ -273,14 +273,14 @@ def _emit(report, fmt: str, output: Path | None) -> int:
     else:
         sys.stdout.write(text)
     if fmt == "github":
-        from grader.report import github
+        from torchgrade.report import github
 
         github.publish(report, os.environ)
     return report.exit_code
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from grader.batch import grade_batch
+    from torchgrade.batch import grade_batch
 
     course = load_course(args.course)
     extras = _extras(args, course)
@@ -322,8 +322,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 
 def cmd_gradebook(args: argparse.Namespace) -> int:
-    from grader import gradebook
-    from grader.batch import default_reports_dir
+    from torchgrade import gradebook
+    from torchgrade.batch import default_reports_dir
 
     course = load_course(args.course)
     extras = _extras(args, course)
@@ -351,7 +351,7 @@ def _unmatched_note(console: Console, extras) -> None:
 def cmd_report(args: argparse.Namespace) -> int:
     import json
 
-    from grader.results import GradeReport
+    from torchgrade.results import GradeReport
 
     try:
         data = json.loads(args.file.read_text(encoding="utf-8"))
@@ -365,7 +365,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_release(args: argparse.Namespace) -> int:
-    from grader.release import build_release, scan_release
+    from torchgrade.release import build_release, scan_release
 
     course = load_course(args.course)
     console = Console(highlight=False)
@@ -392,7 +392,7 @@ def cmd_release(args: argparse.Namespace) -> int:
 
 
 def cmd_init_ci(args: argparse.Namespace) -> int:
-    from grader.ci import write_ci
+    from torchgrade.ci import write_ci
 
     path = write_ci(
         args.provider,
@@ -408,7 +408,7 @@ def cmd_init_ci(args: argparse.Namespace) -> int:
 
 
 def cmd_gradescope_bundle(args: argparse.Namespace) -> int:
-    from grader.ci import gradescope_bundle
+    from torchgrade.ci import gradescope_bundle
 
     path = gradescope_bundle(
         args.zip, course=load_course(args.course), homework=args.homework, force=args.force
@@ -420,7 +420,7 @@ def cmd_gradescope_bundle(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     course = load_course(args.course)
     _prestart_sandbox(course, args.sandbox)
-    from grader.checking import check
+    from torchgrade.checking import check
 
     console = Console(highlight=False)
     with GradeProgress(Console(stderr=True)) as progress:

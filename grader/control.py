@@ -1,9 +1,9 @@
 """The control protocol: the ops and events that start, feed and stop the sandbox's processes.
 
 Both sides of the trust line use this module, and it is the only place where a control
-message is spelled out. The grader (:mod:`grader.sandbox.lifecycle`, trusted) builds
+message is spelled out. The grader (:mod:`torchgrade.sandbox.lifecycle`, trusted) builds
 requests with the ``*_request`` functions and reads what comes back with the ``read_*``
-functions; the zygote and templates (:mod:`grader.worker.processes`, which the submission
+functions; the zygote and templates (:mod:`torchgrade.worker.processes`, which the submission
 may tamper with) read requests with :func:`read_request` and answer with the event and
 answer constructors. Every reader checks the message's shape and types and raises
 :class:`ControlError` for anything else, never a ``KeyError``: a template runs student code,
@@ -22,7 +22,7 @@ The conversation, one JSON message per line (file descriptors travel beside some
                           kill {pid, grace}                        -> {status}
 
 What a worker serves during a test (calls, attributes, values) is the data protocol,
-:mod:`grader.protocol`.
+:mod:`torchgrade.protocol`.
 """
 
 import math
@@ -31,9 +31,9 @@ from dataclasses import asdict, dataclass, fields
 from enum import Enum
 from typing import Any
 
-from grader.course import Limits
-from grader.framing import ProtocolError, is_int
-from grader.specs import CellSpec, LoadResult, ModuleSpec
+from torchgrade.course import Limits
+from torchgrade.framing import ProtocolError, is_int
+from torchgrade.specs import CellSpec, LoadResult, ModuleSpec
 
 ERROR_FIELDS = frozenset({"type", "message", "traceback"})  # a cell's error in a load report
 MAX_ERROR_TEXT = 20_000  # characters kept of each
@@ -238,7 +238,7 @@ def limits_to_wire(limits: Limits) -> dict:
 
 
 def limits_from_wire(raw: Any) -> Limits:
-    """The course's :class:`~grader.course.Limits`, checked: every field, positive numbers."""
+    """The course's :class:`~torchgrade.course.Limits`, checked: every field, positive numbers."""
     names = {f.name for f in fields(Limits)}
     if not isinstance(raw, dict) or set(raw) != names:
         raise ControlError(f"limits must have exactly the fields {sorted(names)}")

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.errors import GraderError
+from torchgrade.errors import GraderError
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -1,8 +1,8 @@
 """Progress events: what long work reports while it runs, as typed values.
 
-Trusted side; plain data. :func:`grader.grading.grade`, :func:`grader.checking.check` and
-:func:`grader.batch.grade_batch` call a :data:`Progress` callback with these, and the displays
-in :mod:`grader.progress` draw them (a bar on a terminal, one line each in a CI log).
+Trusted side; plain data. :func:`torchgrade.grading.grade`, :func:`torchgrade.checking.check` and
+:func:`torchgrade.batch.grade_batch` call a :data:`Progress` callback with these, and the displays
+in :mod:`torchgrade.progress` draw them (a bar on a terminal, one line each in a CI log).
 """
 
 from collections.abc import Callable
@@ -42,7 +42,7 @@ class TestsCollected:
 
 @dataclass(frozen=True)
 class TestFinished:
-    """One test ended; ``result`` is its :class:`grader.results.TestResult`."""
+    """One test ended; ``result`` is its :class:`torchgrade.results.TestResult`."""
 
     homework: str
     result: Any
@@ -63,7 +63,7 @@ class StudentStarted:
 
 @dataclass(frozen=True)
 class StudentFinished:
-    """One student's outcome; ``entry`` is their :class:`grader.results.BatchEntry`."""
+    """One student's outcome; ``entry`` is their :class:`torchgrade.results.BatchEntry`."""
 
     entry: Any
 

@@ -5,7 +5,7 @@ A message is a JSON header plus raw binary buffers (tensor and array bytes)::
     [4 bytes: header length, big endian][header JSON][buffer 0][buffer 1]...
 
 and the header lists the buffers' lengths. What the values inside mean is
-:mod:`grader.protocol`'s business; this module only moves bytes, refuses oversized or
+:mod:`torchgrade.protocol`'s business; this module only moves bytes, refuses oversized or
 malformed frames, and never waits past a deadline. It imports nothing heavy, so the grader
 can start its sandbox before it imports torch.
 

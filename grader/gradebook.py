@@ -25,9 +25,9 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from grader.course import Course, Homework, Planned
-from grader.results import BatchEntry
-from grader.roster import Roster, Submitter
+from torchgrade.course import Course, Homework, Planned
+from torchgrade.results import BatchEntry
+from torchgrade.roster import Roster, Submitter
 
 MAX_REASON_CHARS = 500
 POINTS_POSSIBLE = "Points Possible"

@@ -1,7 +1,7 @@
 """Grading one submission: load it, run it in a sandbox, run the hidden suites, collect scores.
 
 This is the library behind ``grader grade``; every option is keyword-only and the result is
-a plain :class:`~grader.results.GradeReport`, rendered elsewhere.
+a plain :class:`~torchgrade.results.GradeReport`, rendered elsewhere.
 """
 
 import contextlib
@@ -20,19 +20,19 @@ from typing import Any
 import pytest
 import torch
 
-from grader import events
-from grader.cells import Marker
-from grader.course import Course, Homework, SuiteError, load_course
-from grader.plugin import GraderPlugin
-from grader.results import GradeReport, HomeworkResult, SectionResult
-from grader.rules import check_rules
-from grader.sandbox.inprocess import InProcessSandbox
-from grader.sandbox.lifecycle import Sandbox
-from grader.sandbox.policy import hidden_paths
-from grader.seeds import suite_secret
-from grader.specs import LoadResult, ModuleSpec, SandboxError
-from grader.submission import LoadedModule, Submission, SubmissionError, load_submission
-from grader.version import grader_version
+from torchgrade import events
+from torchgrade.cells import Marker
+from torchgrade.course import Course, Homework, SuiteError, load_course
+from torchgrade.plugin import GraderPlugin
+from torchgrade.results import GradeReport, HomeworkResult, SectionResult
+from torchgrade.rules import check_rules
+from torchgrade.sandbox.inprocess import InProcessSandbox
+from torchgrade.sandbox.lifecycle import Sandbox
+from torchgrade.sandbox.policy import hidden_paths
+from torchgrade.seeds import suite_secret
+from torchgrade.specs import LoadResult, ModuleSpec, SandboxError
+from torchgrade.submission import LoadedModule, Submission, SubmissionError, load_submission
+from torchgrade.version import grader_version
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ def grade(
         sandbox: ``"auto"``, ``"bubblewrap"``, ``"process"``, or ``"none"`` (in-process,
             instructor debugging only: not trustworthy). A self-check (``public_only``) on a
             system without ``fork`` (native Windows) runs in-process, and its report says so.
-        progress: receives the :mod:`grader.events` of loading and of each test.
+        progress: receives the :mod:`torchgrade.events` of loading and of each test.
 
     Raises:
         SubmissionError: nothing gradable at ``path``.

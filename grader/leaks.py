@@ -27,8 +27,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.course import Course
-from grader.public_tests import test_names
+from torchgrade.course import Course
+from torchgrade.public_tests import test_names
 
 MIN_NODES = 8
 _BOOKKEEPING = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)

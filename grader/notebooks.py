@@ -11,10 +11,10 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
-from grader import stubs
-from grader.cells import Chunk, Marker, split_module
-from grader.course import Course
-from grader.errors import GraderError
+from torchgrade import stubs
+from torchgrade.cells import Chunk, Marker, split_module
+from torchgrade.course import Course
+from torchgrade.errors import GraderError
 
 _DIRECTIVE = re.compile(r"^<!--\s*cell:\s*(imports|self-check|exercise\s+(\w+))\s*-->\s*$")
 _FENCE = re.compile(r"^(```+|~~~+)\s*(\S*)")
@@ -31,9 +31,9 @@ def self_check_source(homework_id: str, example_section: str = "1.1") -> str:
             Marker("self-check", homework_id).line(),
             "# Grades the exercise cells as this kernel last ran them, with the public tests.",
             "# Run it after your exercise cells; it does not need this file to be saved.",
-            "# One section while you work: from grader.selfcheck import check; "
+            "# One section while you work: from torchgrade.selfcheck import check; "
             f'check("{example_section}")',
-            "from grader.selfcheck import self_check",
+            "from torchgrade.selfcheck import self_check",
             "",
             f'self_check("{homework_id}")',
         ]

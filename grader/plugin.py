@@ -3,7 +3,7 @@
 It registers the ``points``, ``section``, ``public`` and ``timeout`` markers, refuses a suite
 whose tests lack a section or points or whose points do not add up to the course table,
 provides the ``student``, ``ref``, ``seed`` and ``worker_seed`` fixtures, and turns each
-test's outcome into a :class:`~grader.results.TestResult`. pytest and every assertion run in
+test's outcome into a :class:`~torchgrade.results.TestResult`. pytest and every assertion run in
 this (trusted) process; the submission runs in the sandbox's workers.
 """
 
@@ -14,11 +14,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from grader import events, seeds
-from grader.course import Homework, Limits
-from grader.remote import ExerciseUnavailable, StudentError, StudentProxy
-from grader.results import TestResult
-from grader.specs import SandboxError, WorkerFailure
+from torchgrade import events, seeds
+from torchgrade.course import Homework, Limits
+from torchgrade.remote import ExerciseUnavailable, StudentError, StudentProxy
+from torchgrade.results import TestResult
+from torchgrade.specs import SandboxError, WorkerFailure
 
 MARKERS = {
     "points(n)": "points the test is worth (required)",
@@ -30,8 +30,8 @@ MARKERS = {
 
 def test_seed(run_seed: int, nodeid: str, secret: bytes) -> int:
     """The data seed of one test (the ``seed`` fixture): fixed by the run's seed, the test's id
-    and the assignment's secret (:mod:`grader.seeds`), not by test order; never sent to the
-    worker. The worker's own seed is :func:`grader.seeds.worker_seed`."""
+    and the assignment's secret (:mod:`torchgrade.seeds`), not by test order; never sent to the
+    worker. The worker's own seed is :func:`torchgrade.seeds.worker_seed`."""
     return seeds.data_seed(run_seed, nodeid, secret)
 
 
@@ -53,12 +53,12 @@ class GraderPlugin:
         exercise_problems: module -> exercise -> why touching it fails (forbidden API).
         modules: the homework modules the worker holds.
         seed: the run's seed.
-        secret: the assignment's data secret (:func:`grader.seeds.suite_secret`).
+        secret: the assignment's data secret (:func:`torchgrade.seeds.suite_secret`).
         limits: the course's limits (default test timeout).
         public_only: run only ``public`` tests (self-check).
         sections: run only the tests of these sections (default: all).
-        progress: receives :class:`~grader.events.TestsCollected` and one
-            :class:`~grader.events.TestFinished` per test.
+        progress: receives :class:`~torchgrade.events.TestsCollected` and one
+            :class:`~torchgrade.events.TestFinished` per test.
     """
 
     def __init__(
@@ -167,7 +167,7 @@ class GraderPlugin:
             pytest.fail(f"could not start a worker for this test: {exc}", pytrace=False)
         worker.start_clock(resolve_timeout(request.node, self.limits))
         # Seed torch, numpy and random in the worker: the student's own randomness is fixed,
-        # by a seed from which the test's data seed does not follow (grader.seeds).
+        # by a seed from which the test's data seed does not follow (torchgrade.seeds).
         worker.request({"op": "seed", "value": worker_seed})
         yield StudentProxy(worker, self.modules, self.exercise_problems)
         try:

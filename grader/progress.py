@@ -1,8 +1,9 @@
 """Progress on stderr for long work: a live bar on a terminal, one line per stage otherwise.
 
-Both displays are :data:`grader.events.Progress` callbacks that :func:`grader.grading.grade`,
-:func:`grader.checking.check` and :func:`grader.batch.grade_batch` call; CI logs get plain
-lines, terminals a bar. Trusted side: they only draw.
+Both displays are :data:`torchgrade.events.Progress` callbacks that
+:func:`torchgrade.grading.grade`, :func:`torchgrade.checking.check` and
+:func:`torchgrade.batch.grade_batch` call; CI logs get plain lines, terminals a bar.
+Trusted side: they only draw.
 """
 
 import sys
@@ -11,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from grader import events
+from torchgrade import events
 
 
 class _Display:

@@ -1,6 +1,6 @@
 """The values on the wire between the trusted grader and an untrusted worker: data only.
 
-Messages are framed by :mod:`grader.framing`. Values are JSON with a few tagged objects and
+Messages are framed by :mod:`torchgrade.framing`. Values are JSON with a few tagged objects and
 raw buffers for tensor bytes::
 
     [...]                                   list
@@ -19,7 +19,7 @@ into proxies through a callback. Whatever a worker sends, the worst it can do is
 What a decoded reply can cost: at most ``MAX_NODES`` values nested at most ``MAX_DEPTH``
 deep; every buffer backs at most one array (a reply that names one buffer a million times is
 refused, not copied a million times), so the arrays of one reply hold at most the message's
-payload (:data:`grader.framing.MAX_PAYLOAD`), without a copy when the buffer is writable.
+payload (:data:`torchgrade.framing.MAX_PAYLOAD`), without a copy when the buffer is writable.
 """
 
 import math
@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from grader.framing import ProtocolError, is_int
+from torchgrade.framing import ProtocolError, is_int
 
 # dtype name -> (numpy dtype, torch dtype). bfloat16 and complex are not data on this wire.
 DTYPES: dict[str, tuple[np.dtype, torch.dtype]] = {

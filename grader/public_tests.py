@@ -13,8 +13,8 @@ formatting kept):
   statement (a bare call, an ``if`` block).
 
 A ``conftest.py`` keeps the fixtures the public tests request, its hooks (``pytest_*``) and its
-autouse fixtures, with their helpers. What is left is then scanned for leaks (:mod:`grader.leaks`),
-so a helper that quotes a solution still stops the release.
+autouse fixtures, with their helpers. What is left is then scanned for leaks
+(:mod:`torchgrade.leaks`), so a helper that quotes a solution still stops the release.
 """
 
 import ast

@@ -7,10 +7,10 @@ The bundle is what students get, and installs with ``pip install ./bundle``::
     exercises/<hw>.py             the stubs
     notebooks/<hw>.ipynb          the student notebooks, generated from their sources
     grader/                       the grader package without its hidden suites, plus
-      suites/<hw>/test_*.py         the public tests only (grader.public_tests)
+      suites/<hw>/test_*.py         the public tests only (torchgrade.public_tests)
       suites/RELEASE.json           the marker: every run here is a self-check
 
-Then the whole bundle is scanned (:mod:`grader.leaks`) for every solution body and every
+Then the whole bundle is scanned (:mod:`torchgrade.leaks`) for every solution body and every
 hidden test name; a leak makes ``grader release`` fail (exit 1) and lists where it is.
 In a bundle ``grader grade`` implies ``--public`` (:func:`is_student_bundle`): the plugin
 would refuse the public suites otherwise, their points being fewer than the course's.
@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from grader import notebooks, public_tests
-from grader.ci import torch_version
-from grader.course import PACKAGE_DIR, Course, Homework
-from grader.errors import GraderError
-from grader.leaks import Leak, collect_secrets, scan
-from grader.version import grader_version
+from torchgrade import notebooks, public_tests
+from torchgrade.ci import torch_version
+from torchgrade.course import PACKAGE_DIR, Course, Homework
+from torchgrade.errors import GraderError
+from torchgrade.leaks import Leak, collect_secrets, scan
+from torchgrade.version import grader_version
 
 MARKER = "RELEASE.json"
 TEMPLATES = PACKAGE_DIR / "templates" / "release"

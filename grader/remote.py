@@ -8,9 +8,9 @@ handle. Objects never cross: a handle is an id the worker resolves.
 
 from typing import Any
 
-from grader.framing import ProtocolError
-from grader.protocol import Decoder, Encoder, check_handle
-from grader.specs import Channel, WorkerFailure
+from torchgrade.framing import ProtocolError
+from torchgrade.protocol import Decoder, Encoder, check_handle
+from torchgrade.specs import Channel, WorkerFailure
 
 
 class StudentError(Exception):
@@ -35,7 +35,7 @@ class StudentError(Exception):
             return (
                 f"not implemented yet ({self.message})" if self.message else "not implemented yet"
             )
-        if self.call.startswith("grader.probes"):  # our helper choked on the student's object
+        if self.call.startswith("torchgrade.probes"):  # our helper choked on the student's object
             probe = self.call.removesuffix("(...)")
             return (
                 f"the grader's probe {probe} could not use what your code returned or built "
@@ -158,7 +158,7 @@ class StudentProxy:
 
     @property
     def probes(self) -> Handle:
-        return self.import_module("grader.probes")
+        return self.import_module("torchgrade.probes")
 
     @property
     def torch(self) -> Handle:

@@ -6,7 +6,7 @@ documented JSON schema (``grader/schemas/report.schema.json``).
 
 from dataclasses import asdict, dataclass, field
 
-from grader.errors import ExitCode
+from torchgrade.errors import ExitCode
 
 SCHEMA_VERSION = 1
 BATCH_SCHEMA_VERSION = 1

@@ -24,8 +24,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.course import Course
-from grader.errors import GraderError
+from torchgrade.course import Course
+from torchgrade.errors import GraderError
 
 _CANVAS = re.compile(r"^(?P<name>[^_]+?)(?:_LATE)?_(?P<uid>\d+)_(?P<sub>\d+)_(?P<file>.*)$")
 _MOODLE = re.compile(

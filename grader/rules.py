@@ -16,8 +16,8 @@ import ast
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from grader.course import Homework
-from grader.specs import CellSpec
+from torchgrade.course import Homework
+from torchgrade.specs import CellSpec
 
 # Syntax-tree nesting the rules read (and the loader accepts in an exercise): deeper code (a
 # 1,500-deep attribute chain) would exhaust the recursion of any reader, so it is flagged.

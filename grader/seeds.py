@@ -5,7 +5,7 @@ is seeded with another one, its *worker seed*, which a test may also hand to stu
 (a training seed). Both follow from the run's seed, the test's id and a per-assignment
 *secret*, by separate hashes: knowing the worker seed (``torch.initial_seed()`` in the
 worker) and every file the sandbox shows tells nothing about the data seed, so a submission
-cannot recompute held-out data with ``grader.testdata`` and score without learning.
+cannot recompute held-out data with ``torchgrade.testdata`` and score without learning.
 
 The secret is a hash of the assignment's hidden suite folder (every file under
 ``grader/suites/<id>/``): the sandbox masks that folder and a student bundle ships only the
@@ -13,7 +13,7 @@ public tests, so a student cannot compute it, while an instructor's ``grader gra
 reproduces a run exactly as long as the suite is unchanged. An instructor whose hidden suites
 are public (a public repository) sets ``TORCHGRADE_DATA_SECRET`` to any private string: the
 secret is then drawn from it instead (and survives edits to the suite). The worker's
-environment never inherits it (``grader.sandbox.policy.zygote_environment``).
+environment never inherits it (``torchgrade.sandbox.policy.zygote_environment``).
 """
 
 import hashlib

@@ -15,10 +15,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from grader.cells import Chunk, find_loose_marker, find_marker, join_chunks
-from grader.course import CourseError, Homework, load_course
-from grader.errors import ExitCode
-from grader.submission import resolve_loose
+from torchgrade.cells import Chunk, find_loose_marker, find_marker, join_chunks
+from torchgrade.course import CourseError, Homework, load_course
+from torchgrade.errors import ExitCode
+from torchgrade.submission import resolve_loose
 
 
 def latest_cells(history: list[str], homework_id: str) -> list[Chunk]:
@@ -82,7 +82,7 @@ def _run(homework_id: str, extra: list[str], timeout: float) -> int:
     with tempfile.TemporaryDirectory(prefix="selfcheck-") as folder:
         module = Path(folder) / f"{homework_id}.py"
         module.write_text(join_chunks(chunks), encoding="utf-8")
-        command = [sys.executable, "-m", "grader", "grade", str(module), "--public"]
+        command = [sys.executable, "-m", "torchgrade", "grade", str(module), "--public"]
         command += ["--homework", homework_id, *extra]
         # Jupyter and Colab show ANSI colours: green when every public test passed.
         env = {**os.environ, "FORCE_COLOR": "1", "COLUMNS": "110"}

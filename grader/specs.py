@@ -2,14 +2,14 @@
 
 Trusted side: these are values the grader builds or fills in after checking what a sandbox
 process sent. The module imports nothing of the grader but its error family
-(:mod:`grader.errors`), so every layer (submission loader, rules, remote proxies, the sandbox
+(:mod:`torchgrade.errors`), so every layer (submission loader, rules, remote proxies, the sandbox
 itself) can use them without importing the process manager.
 """
 
 from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
-from grader.errors import GraderError
+from torchgrade.errors import GraderError
 
 
 class SandboxError(GraderError, RuntimeError):
@@ -75,8 +75,8 @@ class Output(Protocol):
 class Channel(Protocol):
     """The trusted end of one worker, as the remote proxies and the pytest plugin use it.
 
-    :class:`grader.sandbox.lifecycle.Worker` (a sandboxed process) and
-    :class:`grader.sandbox.inprocess.InProcessWorker` (``--no-sandbox``) implement it.
+    :class:`torchgrade.sandbox.lifecycle.Worker` (a sandboxed process) and
+    :class:`torchgrade.sandbox.inprocess.InProcessWorker` (``--no-sandbox``) implement it.
     """
 
     output: Output

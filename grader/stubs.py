@@ -22,9 +22,9 @@ import ast
 import re
 from pathlib import Path
 
-from grader.cells import parse_marker
-from grader.course import Course
-from grader.errors import GraderError
+from torchgrade.cells import parse_marker
+from torchgrade.course import Course
+from torchgrade.errors import GraderError
 
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
 REFERENCE_TITLE, STUB_TITLE = ": reference solutions.", ": your exercises."

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import nbformat
 
-from grader.cells import (
+from torchgrade.cells import (
     Chunk,
     LooseMarker,
     Marker,
@@ -27,10 +27,10 @@ from grader.cells import (
     near_marker,
     split_module,
 )
-from grader.course import Course, CourseError, Homework
-from grader.errors import GraderError
-from grader.rules import MAX_AST_DEPTH, too_deep
-from grader.specs import CellSpec
+from torchgrade.course import Course, CourseError, Homework
+from torchgrade.errors import GraderError
+from torchgrade.rules import MAX_AST_DEPTH, too_deep
+from torchgrade.specs import CellSpec
 
 MAX_FILE_BYTES = 20 << 20
 MAX_ZIP_BYTES = 200 << 20
@@ -528,7 +528,7 @@ def _syntax_error(source: str, filename: str, first_line: int = 1) -> str | None
         return f"syntax error in {where}: {exc.msg}{text}"
     except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, absurd nesting
         return f"{filename} cannot be compiled: {type(exc).__name__}: {exc}"
-    try:  # compiles, but nested too deeply for the grader's readers (grader.rules)
+    try:  # compiles, but nested too deeply for the grader's readers (torchgrade.rules)
         line = too_deep(ast.parse("\n" * (first_line - 1) + source, filename))
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         line = first_line

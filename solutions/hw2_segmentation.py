@@ -8,7 +8,7 @@ int8, distil it into a narrower network, and time it properly.
 
 Conventions: images are float32 ``(N, 1, H, W)``; masks are int64 ``(N, H, W)`` holding class
 ids ``0..C-1``; a network returns logits ``(N, C, H, W)``. The data come from
-``grader.datasets.shapes.make_shapes`` (squares, rings and plus signs on noisy textures).
+``torchgrade.datasets.shapes.make_shapes`` (squares, rings and plus signs on noisy textures).
 
 This file is the reference: every exercise is solved; the stubs are generated from it.
 """

@@ -1,7 +1,7 @@
 """Homework 3 — NLP: text classification, a translator and NER: reference solutions.
 
 The lectures on recurrent networks and on sequence-to-sequence models with attention, applied
-to three small Russian corpora that ``grader.datasets.russian`` generates (nothing is
+to three small Russian corpora that ``torchgrade.datasets.russian`` generates (nothing is
 downloaded): reviews to classify as positive or negative, Russian sentences to translate into
 English, and sentences whose people, places and organizations you tag.
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from grader.course import load_course
+from torchgrade.course import load_course
 
 
 def pytest_configure(config):

@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader.cells import split_module
+from torchgrade.cells import split_module
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,7 +56,7 @@ def require_bwrap() -> bool:
 
 def need_bwrap(why: str) -> None:
     """Skip a test that needs bubblewrap where it is missing; fail instead where CI wants it."""
-    from grader.sandbox.policy import bwrap_available
+    from torchgrade.sandbox.policy import bwrap_available
 
     if not bwrap_available():
         (pytest.fail if require_bwrap() else pytest.skip)(f"bubblewrap is not usable here: {why}")

@@ -11,7 +11,7 @@ import shutil
 import textwrap
 from pathlib import Path
 
-from grader.course import Course, load_course
+from torchgrade.course import Course, load_course
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,7 +50,7 @@ SUITE_1_3 = '''\
 import pytest
 import torch
 
-from grader import expect
+from torchgrade import expect
 
 pytestmark = pytest.mark.section("1.3")
 

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from helpers import ROOT, gone, need_bwrap
 
-from grader.grading import grade
-from grader.plugin import feedback
-from grader.report.table import render
+from torchgrade.grading import grade
+from torchgrade.plugin import feedback
+from torchgrade.report.table import render
 
 pytestmark = pytest.mark.slow
 IMPORTS = "# IMPORTS — hw1_basics\nimport torch\nfrom torch import nn\n\n\n"
@@ -130,7 +130,7 @@ def test_a_forged_reply_costs_the_grader_bounded_memory(tmp_path, course):
         "# EXERCISE 1.3 — LogisticRegression\n"
         "import gc, os\n"
         "def _forge():\n"
-        "    from grader.framing import send_message\n"
+        "    from torchgrade.framing import send_message\n"
         "    server = next(o for o in gc.get_objects() if type(o).__name__ == 'Server')\n"
         "    tensor = {'t': 'tensor', 'dtype': 'uint8', 'shape': [1 << 20], 'buf': 0}\n"
         "    send_message(server.sock, {'ok': True, 'value': [tensor] * 4000}, [bytes(1 << 20)])\n"
@@ -197,7 +197,7 @@ def test_a_template_cannot_blame_cells_it_was_never_sent(tmp_path, course):
     body = (
         "# EXERCISE 1.3 — LogisticRegression\n"
         "import gc, os, time\n"
-        "from grader.framing import send_message\n"
+        "from torchgrade.framing import send_message\n"
         "_t = next(o for o in gc.get_objects() if type(o).__name__ == 'Template')\n"
         "send_message(_t.ctrl, {'event': 'cell', 'module': 'hw1_basics', "
         "'key': os.urandom(8).hex()})\n"

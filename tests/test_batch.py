@@ -12,7 +12,7 @@ import pytest
 from helpers import ROOT, notebook_from_module, replace_chunks, solution_text, write_notebook
 from minicourse import HIDDEN_LINES, chunk, make_course
 
-from grader.batch import discover, student_id
+from torchgrade.batch import discover, student_id
 
 SCHEMA = json.loads((ROOT / "grader" / "schemas" / "report.schema.json").read_text())
 
@@ -189,7 +189,7 @@ def _class(folder: Path) -> None:
 
 def _grader(course_toml: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "grader", "--course", str(course_toml), *args],
+        [sys.executable, "-m", "torchgrade", "--course", str(course_toml), *args],
         capture_output=True,
         text=True,
         timeout=600,
@@ -312,7 +312,7 @@ for line in sys.stdin:
 
 
 def test_a_grader_process_that_dies_or_hangs_costs_one_row_only(tmp_path):
-    from grader.batch import _Server
+    from torchgrade.batch import _Server
 
     server = _Server([sys.executable, "-c", FAKE_GRADER], tmp_path / "batch.log")
     out = tmp_path / "report.json"

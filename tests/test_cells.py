@@ -1,6 +1,13 @@
 """Marker lines: parsing, and splitting a module into the cells of its notebook."""
 
-from grader.cells import Marker, find_marker, join_chunks, near_marker, parse_marker, split_module
+from torchgrade.cells import (
+    Marker,
+    find_marker,
+    join_chunks,
+    near_marker,
+    parse_marker,
+    split_module,
+)
 
 
 def test_marker_variants_editors_produce():

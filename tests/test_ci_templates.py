@@ -19,8 +19,8 @@ from helpers import notebook_from_module, solution_text, write_notebook
 from minicourse import make_course
 from test_reports import GITHUB_SCHEMA, GRADESCOPE_SCHEMA, sample_report
 
-from grader.ci import TemplateError, gradescope_bundle, write_ci
-from grader.report import feedback, gradescope, not_graded
+from torchgrade.ci import TemplateError, gradescope_bundle, write_ci
+from torchgrade.report import feedback, gradescope, not_graded
 
 PLACEHOLDER = re.compile(r"__[A-Z_]+__")
 
@@ -417,12 +417,12 @@ def test_run_autograder_falls_back_to_a_whole_reason_when_not_graded(tmp_path, c
         script = tmp_path / "run_autograder"
         script.write_bytes(archive.read("run_autograder"))
     script.chmod(0o755)
-    # A python whose `-m grader` fails as the grader does (wrapped at 80 columns, exit 2),
+    # A python whose `-m torchgrade` fails as the grader does (wrapped at 80 columns, exit 2),
     # and that runs everything else, the fallback writer included, for real.
     fake = tmp_path / "python"
     wrapped = "\n".join(textwrap.wrap("error: " + LONG_REASON, 80))
     fake.write_text(
-        f'#!/bin/sh\nif [ "$1 $2" = "-m grader" ]; then\n'
+        f'#!/bin/sh\nif [ "$1 $2" = "-m torchgrade" ]; then\n'
         f"cat >&2 <<'EOF'\n{wrapped}\nEOF\nexit 2\nfi\n"
         f'exec "{sys.executable}" "$@"\n'
     )

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.slow
 
 def run(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "grader", *args],
+        [sys.executable, "-m", "torchgrade", *args],
         capture_output=True,
         text=True,
         cwd=ROOT,

@@ -4,10 +4,10 @@ from dataclasses import asdict
 
 import pytest
 
-from grader import control
-from grader.control import TEMPLATE_OPS, ZYGOTE_OPS, ControlError, Op
-from grader.course import Limits
-from grader.specs import CellSpec, LoadResult, ModuleSpec
+from torchgrade import control
+from torchgrade.control import TEMPLATE_OPS, ZYGOTE_OPS, ControlError, Op
+from torchgrade.course import Limits
+from torchgrade.specs import CellSpec, LoadResult, ModuleSpec
 
 LIMITS = Limits(test_timeout_s=20, import_timeout_s=5.5, cpu_s=20, memory_mib=3072)
 MODULES = [ModuleSpec("sub", [CellSpec("double", "def double(x): ...", "sub.py", line=3)], ["a"])]

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 from helpers import need_bwrap, replace_chunks, solution_text
 
-from grader.course import load_course
-from grader.grading import grade
+from torchgrade.course import load_course
+from torchgrade.grading import grade
 
 CORPUS = Path(__file__).parent / "corpus"
 CASES = sorted(CORPUS.glob("*/*.py"))

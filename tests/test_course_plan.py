@@ -2,7 +2,7 @@
 
 import pytest
 
-from grader.course import CourseError, load_course
+from torchgrade.course import CourseError, load_course
 
 
 def test_the_plan_has_six_homeworks_an_exam_and_seminars(course):

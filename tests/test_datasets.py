@@ -2,9 +2,9 @@
 
 import pytest
 
-from grader.datasets import russian
-from grader.probes import hw3_nlp as probes
 from solutions.hw3_nlp import tokenize
+from torchgrade.datasets import russian
+from torchgrade.probes import hw3_nlp as probes
 
 
 @pytest.mark.parametrize("seed", [0, 1, 7, 123])

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from grader import expect
+from torchgrade import expect
 
 
 def test_a_small_result_is_shown_whole():

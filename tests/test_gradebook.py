@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from grader import gradebook
-from grader.batch import discover, student_id
-from grader.gradebook import Extras, final_mark
-from grader.results import BatchEntry, GradeReport, HomeworkResult, SectionResult, TestResult
-from grader.roster import RosterError, load_exam, load_roster
+from torchgrade import gradebook
+from torchgrade.batch import discover, student_id
+from torchgrade.gradebook import Extras, final_mark
+from torchgrade.results import BatchEntry, GradeReport, HomeworkResult, SectionResult, TestResult
+from torchgrade.roster import RosterError, load_exam, load_roster
 
 
 @pytest.mark.parametrize(("total", "mark"), [(115, 12), (114, 11), (105, 11), (104, 10), (0, 0)])
@@ -159,7 +159,7 @@ def test_a_file_name_that_starts_a_formula_is_text_in_every_cell(course, name):
 def test_the_gradebook_command_merges_the_exam_without_regrading(course, tmp_path, capsys):
     import json
 
-    from grader.cli import main
+    from torchgrade.cli import main
 
     reports = tmp_path / "book_reports"
     reports.mkdir()

@@ -3,8 +3,8 @@
 import pytest
 from helpers import ROOT, notebook_from_module, replace_chunks, solution_text, write_notebook
 
-from grader import notebooks
-from grader.grading import grade
+from torchgrade import notebooks
+from torchgrade.grading import grade
 
 HW = "hw1_basics"
 pytestmark = pytest.mark.slow

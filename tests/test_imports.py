@@ -7,9 +7,9 @@ hide a cycle, it does not remove it.
 import ast
 from pathlib import Path
 
-import grader
+import torchgrade
 
-PACKAGE = Path(grader.__file__).resolve().parent
+PACKAGE = Path(torchgrade.__file__).resolve().parent
 
 
 def _modules() -> dict[str, Path]:
@@ -78,10 +78,11 @@ def _cycle() -> list[str] | None:
 
 
 def test_the_graph_is_read():
-    assert "grader.sandbox.lifecycle" in GRAPH["grader.grading"]
-    assert "grader.specs" in GRAPH["grader.sandbox.lifecycle"]
-    assert "grader.report.github" in GRAPH["grader.report"]  # from grader.report import github
-    assert "grader.cli" in GRAPH["grader.__main__"]
+    assert "torchgrade.sandbox.lifecycle" in GRAPH["torchgrade.grading"]
+    assert "torchgrade.specs" in GRAPH["torchgrade.sandbox.lifecycle"]
+    # from torchgrade.report import github
+    assert "torchgrade.report.github" in GRAPH["torchgrade.report"]
+    assert "torchgrade.cli" in GRAPH["torchgrade.__main__"]
 
 
 def test_no_import_cycle():
@@ -89,36 +90,36 @@ def test_no_import_cycle():
 
 
 def test_a_cycle_would_be_found():
-    GRAPH["grader.specs"].add("grader.grading")
+    GRAPH["torchgrade.specs"].add("torchgrade.grading")
     try:
         assert _cycle() is not None
     finally:
-        GRAPH["grader.specs"].discard("grader.grading")
+        GRAPH["torchgrade.specs"].discard("torchgrade.grading")
 
 
 def test_data_types_import_nothing_of_the_grader_but_its_errors():
-    assert GRAPH["grader.specs"] == {"grader.errors"}
-    assert GRAPH["grader.errors"] == set()
+    assert GRAPH["torchgrade.specs"] == {"torchgrade.errors"}
+    assert GRAPH["torchgrade.errors"] == set()
 
 
 def test_only_coordinators_reach_the_process_manager():
     """Loading, rules, proxies, the plugin and the protocols never start a sandbox."""
     for low in (
-        "grader.specs",
-        "grader.control",
-        "grader.protocol",
-        "grader.framing",
-        "grader.course",
-        "grader.submission",
-        "grader.rules",
-        "grader.remote",
-        "grader.plugin",
-        "grader.sandbox.policy",
+        "torchgrade.specs",
+        "torchgrade.control",
+        "torchgrade.protocol",
+        "torchgrade.framing",
+        "torchgrade.course",
+        "torchgrade.submission",
+        "torchgrade.rules",
+        "torchgrade.remote",
+        "torchgrade.plugin",
+        "torchgrade.sandbox.policy",
     ):
-        assert "grader.sandbox.lifecycle" not in _reachable(low), low
+        assert "torchgrade.sandbox.lifecycle" not in _reachable(low), low
 
 
 def test_the_worker_side_imports_nothing_of_the_trusted_sandbox():
     for name in GRAPH:
-        if name.startswith("grader.worker"):
-            assert not any(m.startswith("grader.sandbox") for m in _reachable(name)), name
+        if name.startswith("torchgrade.worker"):
+            assert not any(m.startswith("torchgrade.sandbox") for m in _reachable(name)), name

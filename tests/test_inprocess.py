@@ -5,11 +5,11 @@ from dataclasses import asdict
 
 import pytest
 
-from grader.course import Limits
-from grader.grading import grade
-from grader.remote import StudentError, StudentProxy
-from grader.sandbox.inprocess import InProcessSandbox
-from grader.specs import CellSpec, ModuleSpec
+from torchgrade.course import Limits
+from torchgrade.grading import grade
+from torchgrade.remote import StudentError, StudentProxy
+from torchgrade.sandbox.inprocess import InProcessSandbox
+from torchgrade.specs import CellSpec, ModuleSpec
 
 MODULE = "inprocess_submission"
 CELLS = [

@@ -8,8 +8,8 @@ needs an unsolved exercise, and stops there with that exercise's NotImplementedE
 import nbformat
 import pytest
 
-from grader import notebooks
-from grader.course import load_course
+from torchgrade import notebooks
+from torchgrade.course import load_course
 
 # Every shipped assignment of the course table has a notebook.
 HOMEWORKS = [a.id for a in load_course().homeworks]

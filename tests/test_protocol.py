@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from grader.framing import (
+from torchgrade.framing import (
     MAX_BUFFERS,
     MAX_HEADER,
     MAX_REPLY_HEADER,
@@ -22,7 +22,7 @@ from grader.framing import (
     recv_message,
     send_message,
 )
-from grader.protocol import Decoder, Encoder, check_handle
+from torchgrade.protocol import Decoder, Encoder, check_handle
 
 
 def _no_handles(value):

@@ -16,12 +16,12 @@ import nbformat
 import pytest
 from helpers import ROOT, solution_text
 
-from grader.cli import main
-from grader.course import load_course
-from grader.leaks import collect_secrets, scan
-from grader.public_tests import public_conftest, public_tests
-from grader.public_tests import test_names as suite_test_names
-from grader.release import MARKER, build_release, is_student_bundle
+from torchgrade.cli import main
+from torchgrade.course import load_course
+from torchgrade.leaks import collect_secrets, scan
+from torchgrade.public_tests import public_conftest, public_tests
+from torchgrade.public_tests import test_names as suite_test_names
+from torchgrade.release import MARKER, build_release, is_student_bundle
 
 SUITE = textwrap.dedent(
     '''
@@ -34,7 +34,7 @@ SUITE = textwrap.dedent(
     import torch
     from sklearn.datasets import make_moons
 
-    from grader import expect
+    from torchgrade import expect
 
     pytestmark = pytest.mark.section("1.1")
     SIZES = (3, 5)
@@ -296,7 +296,7 @@ def test_bundle_installs_on_a_fresh_venv_self_checks_and_leaks_nothing(tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     # What the notebook's self-check cell runs (grader/selfcheck.py), in the fresh venv.
     done = subprocess.run(
-        [str(python), "-m", "grader", "grade", "hw1_basics.py", "--public"], cwd=work, **quiet
+        [str(python), "-m", "torchgrade", "grade", "hw1_basics.py", "--public"], cwd=work, **quiet
     )
     assert done.returncode == 0, done.stdout + done.stderr  # every public test passes
     assert "public tests only" in done.stdout and "hw1_basics" in done.stdout

@@ -10,10 +10,10 @@ import jsonschema
 import pytest
 from helpers import ROOT
 
-from grader.cli import main
-from grader.gradebook import final_mark
-from grader.report import FORMATS, github, gradescope, junit, render
-from grader.results import GradeReport, HomeworkResult, SectionResult, TestResult
+from torchgrade.cli import main
+from torchgrade.gradebook import final_mark
+from torchgrade.report import FORMATS, github, gradescope, junit, render
+from torchgrade.results import GradeReport, HomeworkResult, SectionResult, TestResult
 
 SCHEMA = json.loads((ROOT / "grader" / "schemas" / "report.schema.json").read_text())
 # The hidden test's own source line, as pytest's traceback (``details``) quotes it.

@@ -2,8 +2,8 @@
 
 import pytest
 
-from grader.rules import check_rules
-from grader.specs import CellSpec
+from torchgrade.rules import check_rules
+from torchgrade.specs import CellSpec
 
 IMPORTS = "import torch\nfrom torch import nn\nimport torch.nn.functional as F\n"
 

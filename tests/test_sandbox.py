@@ -7,11 +7,11 @@ import pytest
 import torch
 from helpers import gone, processes_of, require_bwrap
 
-from grader.course import Limits
-from grader.remote import StudentError, StudentProxy
-from grader.sandbox.lifecycle import Sandbox
-from grader.sandbox.policy import bwrap_available
-from grader.specs import CellSpec, ModuleSpec, WorkerFailure
+from torchgrade.course import Limits
+from torchgrade.remote import StudentError, StudentProxy
+from torchgrade.sandbox.lifecycle import Sandbox
+from torchgrade.sandbox.policy import bwrap_available
+from torchgrade.specs import CellSpec, ModuleSpec, WorkerFailure
 
 LIMITS = Limits(test_timeout_s=20, import_timeout_s=5, cpu_s=20, memory_mib=3072, output_kib=4)
 HIDDEN = os.path.dirname(os.path.abspath(__file__))  # tests/ stands in for a secret folder

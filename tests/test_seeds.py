@@ -1,7 +1,7 @@
 """The seeds of a test: reproducible for the instructor, underivable for the worker."""
 
-from grader import seeds
-from grader.plugin import test_seed as data_seed_of
+from torchgrade import seeds
+from torchgrade.plugin import test_seed as data_seed_of
 
 NODE = "test_1_6_mlp.py::test_make_mlp_trains_to_93_percent_on_moons"
 

@@ -6,9 +6,9 @@ import sys
 import pytest
 from helpers import ROOT, solution_text
 
-from grader.grading import grade
-from grader.report.table import render
-from grader.selfcheck import latest_cells
+from torchgrade.grading import grade
+from torchgrade.report.table import render
+from torchgrade.selfcheck import latest_cells
 
 HW = "hw1_basics"
 pytestmark = pytest.mark.slow
@@ -52,8 +52,8 @@ def test_self_check_takes_the_cells_the_grader_takes():
 NO_FORK = """
 import os, sys
 del os.fork  # a system without fork, as native Windows
-from grader.grading import grade
-from grader.report.table import render
+from torchgrade.grading import grade
+from torchgrade.report.table import render
 report = grade(sys.argv[1], homeworks=["hw1_basics"], public_only=True, sections=["1.3"])
 print(render(report, width=200))
 sys.exit(int(report.exit_code))

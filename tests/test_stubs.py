@@ -2,7 +2,7 @@
 
 import pytest
 
-from grader import stubs
+from torchgrade import stubs
 
 SOURCE = '''"""Homework 9 — demo: reference solutions.
 

@@ -6,7 +6,7 @@ import nbformat
 import pytest
 from helpers import notebook_from_module, replace_chunks, solution_text, write_notebook
 
-from grader.submission import SubmissionError, load_submission
+from torchgrade.submission import SubmissionError, load_submission
 
 HW = "hw1_basics"
 

@@ -2,7 +2,7 @@
 
 A test of one section must not depend on another section's exercises, so the probes bring
 their own tokenizer, vocabulary, padding, loss, greedy decoding and entity F1 (short, plain
-versions of 3.1, 3.4 and 3.5), build the corpora of ``grader.datasets.russian`` from the test's
+versions of 3.1, 3.4 and 3.5), build the corpora of ``torchgrade.datasets.russian`` from the test's
 seed, and train the student's *model* with them: a wrong metric or loss then costs only its
 own section. :class:`ProbeTranslator` is a small, fixed encoder-decoder with the ``Seq2Seq``
 interface whose translations end at different lengths, for ``greedy_decode``. Like every probe
@@ -17,7 +17,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from grader.datasets import russian
+from torchgrade.datasets import russian
 
 SPECIALS = ("<pad>", "<unk>", "<bos>", "<eos>")
 PAD, UNK, BOS, EOS = 0, 1, 2, 3
@@ -29,8 +29,8 @@ _CORPUS_PUNCTUATION = ",.!…"
 def tokenize(text: str) -> list[str]:
     """The generated corpora's tokens: words (hyphenated ones whole), then their punctuation.
 
-    Enough for ``grader.datasets.russian``, whose texts put ",", ".", "!" and "…" at the end of a
-    word only (the same tokens as the homework's tokenizer there, checked by
+    Enough for ``torchgrade.datasets.russian``, whose texts put ",", ".", "!" and "…" at the end
+    of a word only (the same tokens as the homework's tokenizer there, checked by
     tests/test_datasets.py); not a general tokenizer, which is the student's exercise.
     """
     out = []

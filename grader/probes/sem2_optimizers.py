@@ -222,7 +222,7 @@ def construct(factory: Callable[..., Any], kwargs: dict) -> str | None:
 
 # ------------------------------------------------------------------ trusted side: comparisons
 
-PROBES = "grader.probes.sem2_optimizers"
+PROBES = "torchgrade.probes.sem2_optimizers"
 
 
 def torch_optimizer(name: str, **fixed: Any) -> Callable[..., Any]:
@@ -281,7 +281,7 @@ def assert_same_path(
     against: str = "torch.optim",
 ) -> None:
     """Assert that every parameter follows ``want``'s path, and say where it first leaves it."""
-    from grader import expect
+    from torchgrade import expect
 
     if not isinstance(got, dict) or not isinstance(got.get("params"), list):
         raise AssertionError(f"{what}: the training loop did not return its record")
@@ -341,7 +341,7 @@ def check_state(got: dict, keys: Sequence[str], what: str) -> list[dict | None]:
     Returns:
         The per-parameter state entries.
     """
-    from grader import expect
+    from torchgrade import expect
 
     report = got["state"]
     assert not report["other_keys"], (
@@ -408,7 +408,7 @@ def check_raises(student, name: str, cases: Sequence[dict]) -> None:
 
 def check_closure_losses(got: dict, want: dict, name: str) -> None:
     """Assert ``step(closure)`` returned the closure's loss at every step."""
-    from grader import expect
+    from torchgrade import expect
 
     for t, (mine, theirs) in enumerate(zip(got["returned"], want["returned"], strict=True)):
         what = f"{name}.step(closure) at step {t + 1}"

@@ -22,7 +22,7 @@ class ProbeNet(nn.Module):
 
     Parameters ``fc1.weight``, ``fc1.bias``, ``bn.weight``, ``bn.bias``, ``fc2.weight``,
     ``fc2.bias``; buffers ``bn.running_mean``, ``bn.running_var``, ``bn.num_batches_tracked``.
-    A test sets them with :func:`grader.probes.set_parameters` and :func:`set_buffers`.
+    A test sets them with :func:`torchgrade.probes.set_parameters` and :func:`set_buffers`.
     """
 
     def __init__(self) -> None:

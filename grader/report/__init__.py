@@ -1,4 +1,4 @@
-"""Report formats: each module renders a :class:`~grader.results.GradeReport` as text.
+"""Report formats: each module renders a :class:`~torchgrade.results.GradeReport` as text.
 
 ``render(report, fmt)`` is the one entry point; ``FORMATS`` lists what ``--format`` accepts.
 The formats are documented in ``docs/reports.md``.
@@ -6,8 +6,8 @@ The formats are documented in ``docs/reports.md``.
 
 from collections.abc import Callable
 
-from grader.report import github, gradescope, json_report, junit, table
-from grader.results import GradeReport
+from torchgrade.report import github, gradescope, json_report, junit, table
+from torchgrade.results import GradeReport
 
 FORMATS: dict[str, Callable[[GradeReport], str]] = {
     "table": table.render,

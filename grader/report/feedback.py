@@ -9,7 +9,7 @@ and its inputs): those stay in the instructor-only JSON (``to_dict(details=True)
 
 import re
 
-from grader.results import GradeReport, HomeworkResult, TestResult
+from torchgrade.results import GradeReport, HomeworkResult, TestResult
 
 # Student-controlled text must not move the cursor, recolour or fake lines of a report.
 _CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|[\x00-\x08\x0b-\x1f\x7f]")

@@ -20,7 +20,7 @@ the reporter shows as no line.
 ``grader grade --format github`` also appends ``result=<base64>`` to ``$GITHUB_OUTPUT`` and
 the Markdown summary to ``$GITHUB_STEP_SUMMARY`` when the job defines them (:func:`publish`).
 When nothing was graded (exit 2) there is no report; the workflow then publishes
-:func:`not_graded_result` instead (:mod:`grader.report.not_graded`): the reporter always gets a
+:func:`not_graded_result` instead (:mod:`torchgrade.report.not_graded`): the reporter always gets a
 result, and Classroom a ``Points 0/<max>`` with the reason.
 """
 
@@ -31,8 +31,8 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from grader.report import feedback
-from grader.results import GradeReport, TestResult
+from torchgrade.report import feedback
+from torchgrade.results import GradeReport, TestResult
 
 RESULT_VERSION = 1
 MAX_MESSAGE_CHARS = 2000  # per test: the step output and the summary have size limits

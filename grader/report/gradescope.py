@@ -32,8 +32,8 @@ Markdown.
 
 import json
 
-from grader.report import feedback
-from grader.results import GradeReport, SectionResult, TestResult
+from torchgrade.report import feedback
+from torchgrade.results import GradeReport, SectionResult, TestResult
 
 VISIBLE, HIDDEN_UNTIL_PUBLISHED, HIDDEN = "visible", "after_published", "hidden"
 NOT_GRADED = "Your submission could not be graded: "

@@ -2,7 +2,7 @@
 
 import json
 
-from grader.results import GradeReport
+from torchgrade.results import GradeReport
 
 
 def render(report: GradeReport) -> str:

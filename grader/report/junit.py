@@ -15,8 +15,8 @@ characters XML 1.0 cannot carry removed.
 import re
 import xml.etree.ElementTree as ET
 
-from grader.report import feedback
-from grader.results import GradeReport, HomeworkResult, TestResult
+from torchgrade.report import feedback
+from torchgrade.results import GradeReport, HomeworkResult, TestResult
 
 # Characters that XML 1.0 forbids even when escaped.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

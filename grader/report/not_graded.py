@@ -5,8 +5,8 @@ error), ``grader grade`` writes no report: it prints one ``error:`` line on stde
 the console at its width) and exits 2. A reporter that waits for a result would then crash
 with a message no student understands. The CI templates run this module instead::
 
-    python -m grader.report.not_graded github LOG --status 2 --max-score 15
-    python -m grader.report.not_graded gradescope LOG --status 2 --output results.json
+    python -m torchgrade.report.not_graded github LOG --status 2 --max-score 15
+    python -m torchgrade.report.not_graded gradescope LOG --status 2 --output results.json
 
 ``LOG`` is what the grader printed. ``github`` appends the step output ``result`` (a zero
 score, the reason as the test's message) and a job summary where GitHub Actions asks for
@@ -20,7 +20,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from grader.report import feedback, github, gradescope
+from torchgrade.report import feedback, github, gradescope
 
 # The lines cli.main starts an error with: a user's problem, or a bug of the grader.
 _ERROR_LINE = re.compile(r"^(grader error|error):\s*", re.IGNORECASE)
@@ -45,7 +45,7 @@ def reason(log: str, status: int | None = None) -> str:
 
 def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m grader.report.not_graded",
+        prog="python -m torchgrade.report.not_graded",
         description="Write a zero-score result saying why a submission was not graded.",
     )
     parser.add_argument("format", choices=["github", "gradescope"])

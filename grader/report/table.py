@@ -6,8 +6,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from grader.report.feedback import MAX_OUTPUT_LINES, clean
-from grader.results import GradeReport, HomeworkResult, TestResult
+from torchgrade.report.feedback import MAX_OUTPUT_LINES, clean
+from torchgrade.results import GradeReport, HomeworkResult, TestResult
 
 __all__ = ["clean", "render", "renderable", "score_text"]
 

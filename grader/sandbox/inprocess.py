@@ -1,9 +1,9 @@
 """``--no-sandbox``: the submission runs inside the grader. For instructors' debugging only.
 
-Trusted side in name only: this runs the worker side's own code (:mod:`grader.worker.loader`,
-:mod:`grader.worker.server`) in the grader's process, so nothing is isolated or limited and a
+Trusted side in name only: this runs the worker side's own code (:mod:`torchgrade.worker.loader`,
+:mod:`torchgrade.worker.server`) in the grader's process, so nothing is isolated or limited and a
 submission can change its own score here. Reports say so ("NOT ISOLATED"). It has the same
-interface as :class:`grader.sandbox.lifecycle.Sandbox`, and requests still go through the
+interface as :class:`torchgrade.sandbox.lifecycle.Sandbox`, and requests still go through the
 wire encoding, so values look exactly as a real worker's.
 """
 
@@ -12,14 +12,14 @@ import os
 from collections.abc import Callable
 from dataclasses import asdict
 
-from grader.course import Limits
-from grader.specs import Isolation, LoadResult, ModuleSpec
-from grader.worker.loader import load_modules
-from grader.worker.server import Server
+from torchgrade.course import Limits
+from torchgrade.specs import Isolation, LoadResult, ModuleSpec
+from torchgrade.worker.loader import load_modules
+from torchgrade.worker.server import Server
 
 
 class InProcessSandbox:
-    """The in-process stand-in for :class:`~grader.sandbox.lifecycle.Sandbox`."""
+    """The in-process stand-in for :class:`~torchgrade.sandbox.lifecycle.Sandbox`."""
 
     def __init__(self, *, limits: Limits, **_: object):
         self.limits = limits
@@ -51,9 +51,9 @@ class InProcessSandbox:
 
 
 class InProcessWorker:
-    """A worker without a process: a :class:`~grader.worker.server.Server` answers here.
+    """A worker without a process: a :class:`~torchgrade.worker.server.Server` answers here.
 
-    Implements :class:`grader.specs.Channel`; no clock (nothing could interrupt a call).
+    Implements :class:`torchgrade.specs.Channel`; no clock (nothing could interrupt a call).
     """
 
     def __init__(self, server: Server) -> None:

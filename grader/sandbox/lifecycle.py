@@ -1,11 +1,11 @@
 """The sandbox's processes over their lives: a zygote, a template per submission, a worker per test.
 
-Trusted side. The grader starts one **zygote** per process, as :mod:`grader.sandbox.policy`
+Trusted side. The grader starts one **zygote** per process, as :mod:`torchgrade.sandbox.policy`
 says. The zygote imports torch once and never runs student code. For each submission it forks
 a **template** that executes the submission's cells once and forks a fresh **worker** per test
 (milliseconds). When the submission is done the zygote kills everything of that uid and
 removes its folder. A template that hangs, crashes or stops answering is replaced by a new one.
-Everything this module reads from those processes goes through :mod:`grader.control`'s checks.
+Everything this module reads from those processes goes through :mod:`torchgrade.control`'s checks.
 """
 
 import atexit
@@ -25,10 +25,10 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from grader import control
-from grader.control import ControlError, Op
-from grader.course import Limits
-from grader.framing import (
+from torchgrade import control
+from torchgrade.control import ControlError, Op
+from torchgrade.course import Limits
+from torchgrade.framing import (
     MAX_REPLY_HEADER,
     PeerClosed,
     ProtocolError,
@@ -36,13 +36,13 @@ from grader.framing import (
     recv_message,
     send_message,
 )
-from grader.sandbox.policy import (
+from torchgrade.sandbox.policy import (
     SANDBOX_UIDS,
     resolve_method,
     zygote_command,
     zygote_environment,
 )
-from grader.specs import (
+from torchgrade.specs import (
     Isolation,
     LoadResult,
     ModuleSpec,
@@ -84,7 +84,7 @@ class OutputReader:
 class Worker:
     """The trusted end of one forked worker: request/response with a deadline.
 
-    Implements :class:`grader.specs.Channel`.
+    Implements :class:`torchgrade.specs.Channel`.
     """
 
     def __init__(self, sandbox: "Sandbox", sock: socket.socket, pid: int, output: OutputReader):

@@ -1,6 +1,6 @@
 """The sandbox's policy: what a zygote and everything forked from it may see and reach.
 
-Trusted side; this is the part to audit. A zygote (``python -m grader.worker``) runs
+Trusted side; this is the part to audit. A zygote (``python -m torchgrade.worker``) runs
 
 - under ``bubblewrap`` (``bwrap``) when available: own pid, network, IPC and UTS namespaces,
   a read-only view of just the system, Python and the ``grader`` package with the hidden
@@ -11,7 +11,7 @@ Trusted side; this is the part to audit. A zygote (``python -m grader.worker``) 
 When the grader runs as root, each submission's template becomes a uid of its own drawn from
 :data:`SANDBOX_UIDS` (a process can signal, trace or count against the process limit only of
 its own uid, so submissions graded side by side stay apart). The resource limits themselves
-are the course's (:class:`grader.course.Limits`), applied inside by :mod:`grader.worker`.
+are the course's (:class:`torchgrade.course.Limits`), applied inside by :mod:`torchgrade.worker`.
 """
 
 import os
@@ -23,8 +23,8 @@ from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
 
-from grader.course import PACKAGE_DIR
-from grader.specs import SandboxError
+from torchgrade.course import PACKAGE_DIR
+from torchgrade.specs import SandboxError
 
 SANDBOX_UIDS = range(200_000, 300_000)  # unprivileged, no passwd entry, one per sandbox
 METHODS = ("bubblewrap", "process")
@@ -80,7 +80,7 @@ def hidden_paths(course_suites: Path, course_root: Path) -> list[Path]:
 
 def zygote_command(method: str, hide: list[Path], workdir: str, ctrl_fd: int) -> list[str]:
     """The command line that starts a zygote under ``method`` (a resolved one)."""
-    worker = [sys.executable, "-s", "-B", "-m", "grader.worker", "--ctrl-fd", str(ctrl_fd)]
+    worker = [sys.executable, "-s", "-B", "-m", "torchgrade.worker", "--ctrl-fd", str(ctrl_fd)]
     if method == "process":
         return [*worker, "--workdir", workdir, "--unshare-net"]
     return [*_bwrap_prefix(hide), *worker, "--workdir", "/tmp"]

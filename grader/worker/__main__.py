@@ -1,5 +1,5 @@
-"""``python -m grader.worker``: start a zygote (worker side; see :mod:`grader.worker`)."""
+"""``python -m torchgrade.worker``: start a zygote (worker side; see :mod:`torchgrade.worker`)."""
 
-from grader.worker.processes import main
+from torchgrade.worker.processes import main
 
 main()

@@ -2,7 +2,7 @@
 
 Worker side: runs in the template (and in the grader itself only under ``--no-sandbox``).
 The report it produces is the template's word; the grader checks its shape
-(:func:`grader.control.read_load_event`) and trusts nothing else in it.
+(:func:`torchgrade.control.read_load_event`) and trusts nothing else in it.
 """
 
 import linecache
@@ -11,7 +11,7 @@ import traceback
 import types
 from collections.abc import Callable
 
-from grader.specs import CellSpec, ModuleSpec
+from torchgrade.specs import CellSpec, ModuleSpec
 
 MAX_MESSAGE = 4000  # characters of an exception message sent back
 MAX_TRACEBACK = 20  # student frames kept in a traceback

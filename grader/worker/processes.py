@@ -1,10 +1,10 @@
 """The zygote and the template: the sandbox's long-lived processes and their control loops.
 
-Worker side. The zygote (``python -m grader.worker``) imports torch once, never runs student
+Worker side. The zygote (``python -m torchgrade.worker``) imports torch once, never runs student
 code, and forks a template per submission; the template executes the submission's cells
-(:mod:`grader.worker.loader`) and forks a worker per test (:mod:`grader.worker.server`).
-Requests come in and answers go out as :mod:`grader.control` messages; the limits are the
-course's :class:`~grader.course.Limits`, received with each template request.
+(:mod:`torchgrade.worker.loader`) and forks a worker per test (:mod:`torchgrade.worker.server`).
+Requests come in and answers go out as :mod:`torchgrade.control` messages; the limits are the
+course's :class:`~torchgrade.course.Limits`, received with each template request.
 """
 
 import argparse
@@ -18,19 +18,19 @@ import socket
 import sys
 import tempfile
 
-from grader import control
-from grader.control import Op
-from grader.course import Limits
-from grader.framing import PeerClosed, recv_message, send_message
-from grader.specs import ModuleSpec
-from grader.worker import system
-from grader.worker.loader import load_modules
-from grader.worker.server import Server
+from torchgrade import control
+from torchgrade.control import Op
+from torchgrade.course import Limits
+from torchgrade.framing import PeerClosed, recv_message, send_message
+from torchgrade.specs import ModuleSpec
+from torchgrade.worker import system
+from torchgrade.worker.loader import load_modules
+from torchgrade.worker.server import Server
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the zygote (``python -m grader.worker``)."""
-    parser = argparse.ArgumentParser(prog="grader.worker")
+    """Entry point of the zygote (``python -m torchgrade.worker``)."""
+    parser = argparse.ArgumentParser(prog="torchgrade.worker")
     parser.add_argument("--ctrl-fd", type=int, required=True)
     parser.add_argument("--unshare-net", action="store_true", help="leave the network namespace")
     parser.add_argument("--workdir", required=True, help="where templates make their folders")
@@ -63,7 +63,7 @@ def warm_up() -> None:
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1, weight_decay=0.1)
     model(torch.randn(8, 2)).sum().backward()
     optimizer.step()
-    for name in ("sklearn.datasets", "sklearn.model_selection", "grader.probes"):
+    for name in ("sklearn.datasets", "sklearn.model_selection", "torchgrade.probes"):
         try:
             __import__(name)
         except ImportError:
@@ -76,7 +76,7 @@ def warm_up() -> None:
 class Zygote:
     """Forks one template per submission and, when asked, removes it and all it left behind.
 
-    Serves :data:`grader.control.ZYGOTE_OPS` on ``ctrl``.
+    Serves :data:`torchgrade.control.ZYGOTE_OPS` on ``ctrl``.
     """
 
     def __init__(self, ctrl: socket.socket, workdir: str):
@@ -164,7 +164,7 @@ def _template_dir(root: str, pid: int) -> str:
 class Template:
     """Executes the submission once, then hands out one forked worker per test.
 
-    Serves :data:`grader.control.TEMPLATE_OPS` on ``ctrl``. One worker is always forked
+    Serves :data:`torchgrade.control.TEMPLATE_OPS` on ``ctrl``. One worker is always forked
     ahead (the *spare*): a test gets it at once, and the next spare is forked while that
     test runs.
     """

@@ -1,7 +1,7 @@
 """What a worker serves during one test: calls, attributes and values of the submission.
 
 Worker side: runs in a forked worker (and in the grader itself only under ``--no-sandbox``).
-Requests and answers are the data protocol (:mod:`grader.protocol`): the answer is data or
+Requests and answers are the data protocol (:mod:`torchgrade.protocol`): the answer is data or
 a handle to an object that stays here; the trusted grader judges what comes back.
 """
 
@@ -10,9 +10,9 @@ import socket
 import sys
 from typing import Any
 
-from grader.framing import PeerClosed, recv_message, send_message
-from grader.protocol import Decoder, Encoder
-from grader.worker.loader import MAX_MESSAGE, describe_exception
+from torchgrade.framing import PeerClosed, recv_message, send_message
+from torchgrade.protocol import Decoder, Encoder
+from torchgrade.worker.loader import MAX_MESSAGE, describe_exception
 
 
 class Server:
@@ -54,7 +54,7 @@ class Server:
         tensor = {"t": "tensor", "dtype": "float32", "shape": [4, 2], "buf": 0, "grad": True}
         no_kwargs = {"t": "dict", "v": []}
         self.handle({"op": "seed", "value": 0}, [])
-        self.handle({"op": "module", "name": "grader.probes"}, [])  # handle 1
+        self.handle({"op": "module", "name": "torchgrade.probes"}, [])  # handle 1
         self.handle({"op": "getattr", "target": 1, "name": "clone"}, [])  # handle 2
         self.handle({"op": "call", "target": 2, "args": [tensor], "kwargs": no_kwargs}, [bytes(32)])
         torch.zeros(4, 2).requires_grad_().sum().backward()

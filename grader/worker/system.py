@@ -2,7 +2,7 @@
 
 Worker side: runs in the zygote, templates and workers, which the submission may tamper with
 (except the zygote, which never runs student code). The limits' values are the course's
-(:class:`grader.course.Limits`, received through :mod:`grader.control`); nothing here
+(:class:`torchgrade.course.Limits`, received through :mod:`torchgrade.control`); nothing here
 repeats them. Where there is no /proc (macOS) the process-table helpers see no process, and
 what depends on them degrades instead of failing.
 """
@@ -15,7 +15,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from grader.course import Limits
+from torchgrade.course import Limits
 
 LINUX = sys.platform.startswith("linux")
 PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER = 1, 36

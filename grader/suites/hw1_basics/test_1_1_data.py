@@ -6,7 +6,7 @@ import pytest
 import torch
 from sklearn.datasets import make_moons
 
-from grader import expect
+from torchgrade import expect
 
 pytestmark = pytest.mark.section("1.1")
 

@@ -3,12 +3,12 @@
 import pytest
 import torch
 
-from grader import expect
-from grader.testdata import moons_split as moons
+from torchgrade import expect
+from torchgrade.testdata import moons_split as moons
 
 pytestmark = pytest.mark.section("1.3")
 
-PROBES = "grader.probes.hw1_basics"
+PROBES = "torchgrade.probes.hw1_basics"
 
 # The accuracy test's procedure; bench/thresholds.py runs the reference through it.
 TRAIN = {"lr": 0.5, "epochs": 100}  # full-batch SGD on BCE with logits (a trusted probe loop)

@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from grader import expect
+from torchgrade import expect
 
 pytestmark = pytest.mark.section("1.4")
 

@@ -10,13 +10,13 @@ import math
 import pytest
 import torch
 
-from grader import expect
-from grader.probes.hw1_basics import LogitModel
-from grader.testdata import moons_split as moons
+from torchgrade import expect
+from torchgrade.probes.hw1_basics import LogitModel
+from torchgrade.testdata import moons_split as moons
 
 pytestmark = pytest.mark.section("1.5")
 
-PROBES = "grader.probes.hw1_basics"
+PROBES = "torchgrade.probes.hw1_basics"
 MIN_ACCURACY = 0.80  # train_logreg with its defaults on moons; see bench/thresholds.py
 
 

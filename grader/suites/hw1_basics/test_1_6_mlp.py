@@ -8,16 +8,16 @@ from functools import partial
 import pytest
 import torch
 
-from grader import expect
-from grader.remote import type_mro
-from grader.testdata import moons_split
+from torchgrade import expect
+from torchgrade.remote import type_mro
+from torchgrade.testdata import moons_split
 
 # More points than the other sections: a tighter estimate of the accuracy.
 moons = partial(moons_split, n=4000)
 
 pytestmark = pytest.mark.section("1.6")
 
-PROBES = "grader.probes.hw1_basics"
+PROBES = "torchgrade.probes.hw1_basics"
 
 # The accuracy test's procedure; bench/thresholds.py runs the reference through it.
 TRAIN = {"lr": 0.01, "epochs": 6, "batch_size": 64, "adam": True}

@@ -9,12 +9,12 @@ import copy
 import pytest
 import torch
 
-from grader import expect
-from grader.probes.hw1_basics import bce_with_logits, small_net
+from torchgrade import expect
+from torchgrade.probes.hw1_basics import bce_with_logits, small_net
 
 pytestmark = pytest.mark.section("1.7")
 
-PROBES = "grader.probes.hw1_basics"
+PROBES = "torchgrade.probes.hw1_basics"
 
 # The weight-decay test's procedure; bench/thresholds.py runs the reference through it.
 DECAY = {"lr": 0.1, "epochs": 20, "batch_size": 32, "weight_decay": 0.1}

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from grader import expect
+from torchgrade import expect
 
 pytestmark = pytest.mark.section("2.2")
 

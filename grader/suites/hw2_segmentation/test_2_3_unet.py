@@ -4,12 +4,12 @@ weights (skips concatenated first, on the channel axis), any size divisible by i
 import pytest
 import torch
 
-from grader import expect
-from grader.probes.hw2_segmentation import unet as probe_unet
+from torchgrade import expect
+from torchgrade.probes.hw2_segmentation import unet as probe_unet
 
 pytestmark = pytest.mark.section("2.3")
 
-PROBES = "grader.probes.hw2_segmentation"
+PROBES = "torchgrade.probes.hw2_segmentation"
 
 
 def _config(seed: int) -> dict:

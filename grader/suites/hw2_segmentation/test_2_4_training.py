@@ -4,14 +4,14 @@
 import pytest
 import torch
 
-from grader import expect
-from grader.datasets.shapes import NUM_CLASSES, make_shapes
-from grader.probes.hw2_segmentation import unet as probe_unet
-from grader.probes.hw2_segmentation import weighted_cross_entropy
+from torchgrade import expect
+from torchgrade.datasets.shapes import NUM_CLASSES, make_shapes
+from torchgrade.probes.hw2_segmentation import unet as probe_unet
+from torchgrade.probes.hw2_segmentation import weighted_cross_entropy
 
 pytestmark = pytest.mark.section("2.4")
 
-PROBES = "grader.probes.hw2_segmentation"
+PROBES = "torchgrade.probes.hw2_segmentation"
 # The held-out bound and the training it follows; bench/thresholds_hw2_segmentation.py runs
 # the reference through exactly this on 100 run seeds.
 TRAIN = {"epochs": 20, "lr": 0.02, "batch_size": 32}

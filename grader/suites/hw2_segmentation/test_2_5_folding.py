@@ -5,12 +5,12 @@ import pytest
 import torch
 from torch import nn
 
-from grader import expect
-from grader.probes.hw2_segmentation import unet as probe_unet
+from torchgrade import expect
+from torchgrade.probes.hw2_segmentation import unet as probe_unet
 
 pytestmark = pytest.mark.section("2.5")
 
-PROBES = "grader.probes.hw2_segmentation"
+PROBES = "torchgrade.probes.hw2_segmentation"
 
 
 def _pair(seed: int, bias: bool, eps: float, var_range=(0.05, 3.0)):

@@ -7,13 +7,13 @@ grader's own training loop first, so a mistake in 2.4 costs 2.4 only."""
 import pytest
 import torch
 
-from grader import expect
-from grader.datasets.shapes import make_shapes
-from grader.probes.hw2_segmentation import unet as probe_unet
+from torchgrade import expect
+from torchgrade.datasets.shapes import make_shapes
+from torchgrade.probes.hw2_segmentation import unet as probe_unet
 
 pytestmark = pytest.mark.section("2.6")
 
-PROBES = "grader.probes.hw2_segmentation"
+PROBES = "torchgrade.probes.hw2_segmentation"
 TRAIN_EPOCHS = 20  # the trained model the fine-tune starts from (trusted loop, lr 0.02)
 FINETUNE = {"epochs": 3, "lr": 0.003}
 AMOUNT = 0.5

@@ -4,13 +4,13 @@ mode that computes almost what the float model computes, and the same mean IoU."
 import pytest
 import torch
 
-from grader import expect
-from grader.datasets.shapes import make_shapes
-from grader.probes.hw2_segmentation import unet as probe_unet
+from torchgrade import expect
+from torchgrade.datasets.shapes import make_shapes
+from torchgrade.probes.hw2_segmentation import unet as probe_unet
 
 pytestmark = pytest.mark.section("2.7")
 
-PROBES = "grader.probes.hw2_segmentation"
+PROBES = "torchgrade.probes.hw2_segmentation"
 MIN_SIZE_RATIO = 3.5
 MAX_RELATIVE_ERROR = 0.05  # ‖quantized(x) - float(x)‖ / ‖float(x)‖ on a random U-Net
 MAX_IOU_DROP = 0.03  # on a trained U-Net; bench/thresholds_hw2_segmentation.py

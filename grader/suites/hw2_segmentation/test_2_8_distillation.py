@@ -8,13 +8,13 @@ U-Nets."""
 import pytest
 import torch
 
-from grader import expect
-from grader.datasets.shapes import make_shapes
-from grader.probes.hw2_segmentation import unet as probe_unet
+from torchgrade import expect
+from torchgrade.datasets.shapes import make_shapes
+from torchgrade.probes.hw2_segmentation import unet as probe_unet
 
 pytestmark = pytest.mark.section("2.8")
 
-PROBES = "grader.probes.hw2_segmentation"
+PROBES = "torchgrade.probes.hw2_segmentation"
 
 
 def _logits(seed: int, num_classes: int = 4):

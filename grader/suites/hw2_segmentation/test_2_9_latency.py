@@ -4,11 +4,11 @@ measured here (figures belong in the notebook and the benchmark, never in a grad
 
 import pytest
 
-from grader import expect
+from torchgrade import expect
 
 pytestmark = pytest.mark.section("2.9")
 
-PROBES = "grader.probes.hw2_segmentation"
+PROBES = "torchgrade.probes.hw2_segmentation"
 FAST, SLOW = 0.002, 0.25
 # The median of the timed calls is FAST plus the wake-up delays of a busy machine; far below
 # the mean of the timed calls (at least SLOW / 3) and the median of all calls (SLOW).

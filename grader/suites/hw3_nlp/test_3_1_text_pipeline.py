@@ -5,7 +5,7 @@ import random
 import pytest
 import torch
 
-from grader import expect
+from torchgrade import expect
 
 pytestmark = pytest.mark.section("3.1")
 

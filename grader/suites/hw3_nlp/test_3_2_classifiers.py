@@ -1,15 +1,15 @@
 """3.2 Review classifiers: the bag of embeddings against the reference, padding and batch order,
-and the GRU that learns negation, trained by the grader's own loop (``grader.probes.hw3_nlp``).
+and the GRU that learns negation, trained by the grader's own loop (``torchgrade.probes.hw3_nlp``).
 """
 
 import pytest
 import torch
 
-from grader import expect
+from torchgrade import expect
 
 pytestmark = pytest.mark.section("3.2")
 
-PROBES = "grader.probes.hw3_nlp"
+PROBES = "torchgrade.probes.hw3_nlp"
 
 # The training test's procedure; bench/thresholds_hw3_nlp.py runs the reference through it.
 DATA = {"n_train": 500, "n_test": 300}

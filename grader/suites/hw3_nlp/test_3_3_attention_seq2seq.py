@@ -6,11 +6,11 @@ trained by the grader's own loop on the Russian → English corpus.
 import pytest
 import torch
 
-from grader import expect
+from torchgrade import expect
 
 pytestmark = pytest.mark.section("3.3")
 
-PROBES = "grader.probes.hw3_nlp"
+PROBES = "torchgrade.probes.hw3_nlp"
 
 # The training test's procedure; bench/thresholds_hw3_nlp.py runs the reference through it.
 DATA = {"n_train": 800, "n_test": 200}

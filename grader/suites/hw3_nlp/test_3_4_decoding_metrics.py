@@ -12,12 +12,12 @@ import random
 import pytest
 import torch
 
-from grader import expect
-from grader.probes import hw3_nlp as probes
+from torchgrade import expect
+from torchgrade.probes import hw3_nlp as probes
 
 pytestmark = pytest.mark.section("3.4")
 
-PROBES = "grader.probes.hw3_nlp"
+PROBES = "torchgrade.probes.hw3_nlp"
 BOS, EOS = 2, 3
 
 

@@ -7,11 +7,11 @@ import random
 import pytest
 import torch
 
-from grader import expect
+from torchgrade import expect
 
 pytestmark = pytest.mark.section("3.5")
 
-PROBES = "grader.probes.hw3_nlp"
+PROBES = "torchgrade.probes.hw3_nlp"
 
 # The training test's procedure; bench/thresholds_hw3_nlp.py runs the reference through it.
 DATA = {"n_train": 300, "n_test": 200}

@@ -8,12 +8,12 @@ costs 4.2 only.
 import pytest
 import torch
 
-from grader import expect
-from grader.probes.hw4_generative import ProbeVAE, initial_values, with_values
+from torchgrade import expect
+from torchgrade.probes.hw4_generative import ProbeVAE, initial_values, with_values
 
 pytestmark = pytest.mark.section("4.1")
 
-PROBES = "grader.probes.hw4_generative"
+PROBES = "torchgrade.probes.hw4_generative"
 
 
 def _vae(student, *args):

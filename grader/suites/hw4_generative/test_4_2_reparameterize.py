@@ -14,12 +14,12 @@ import math
 import pytest
 import torch
 
-from grader import expect
-from grader.remote import StudentError
+from torchgrade import expect
+from torchgrade.remote import StudentError
 
 pytestmark = pytest.mark.section("4.2")
 
-PROBES = "grader.probes.hw4_generative"
+PROBES = "torchgrade.probes.hw4_generative"
 
 
 def _inputs(seed: int, n: int, k: int):

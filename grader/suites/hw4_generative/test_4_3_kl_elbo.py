@@ -12,7 +12,7 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from grader import expect
+from torchgrade import expect
 
 pytestmark = pytest.mark.section("4.3")
 

@@ -10,13 +10,13 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from grader import expect
-from grader.datasets.digits import digits_split
-from grader.probes.hw4_generative import ProbeVAE, elbo, initial_values, with_values
+from torchgrade import expect
+from torchgrade.datasets.digits import digits_split
+from torchgrade.probes.hw4_generative import ProbeVAE, elbo, initial_values, with_values
 
 pytestmark = pytest.mark.section("4.4")
 
-PROBES = "grader.probes.hw4_generative"
+PROBES = "torchgrade.probes.hw4_generative"
 # The outcome test's model and the reference's figures: bench/thresholds_hw4_generative.py.
 ARCH = (64, 128, 2)
 MIN_GAIN = 0.8  # held-out ELBO minus the best pixel-independent model's log-likelihood, nats

@@ -3,12 +3,12 @@
 import pytest
 import torch
 
-from grader import expect
-from grader.probes.hw4_generative import ProbeVAE, initial_values, with_values
+from torchgrade import expect
+from torchgrade.probes.hw4_generative import ProbeVAE, initial_values, with_values
 
 pytestmark = pytest.mark.section("4.5")
 
-PROBES = "grader.probes.hw4_generative"
+PROBES = "torchgrade.probes.hw4_generative"
 ARGS = (64, 24, 3)
 
 

@@ -12,8 +12,8 @@ import math
 import pytest
 import torch
 
-from grader import expect
-from grader.probes.hw4_generative import (
+from torchgrade import expect
+from torchgrade.probes.hw4_generative import (
     ProbeDiscriminator,
     ProbeGenerator,
     initial_values,

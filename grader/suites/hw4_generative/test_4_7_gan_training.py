@@ -10,9 +10,9 @@ eight Gaussians and counts, here, the modes the generator reaches.
 import pytest
 import torch
 
-from grader import expect
-from grader.datasets.toy2d import eight_gaussians, mode_report
-from grader.probes.hw4_generative import (
+from torchgrade import expect
+from torchgrade.datasets.toy2d import eight_gaussians, mode_report
+from torchgrade.probes.hw4_generative import (
     ProbeDiscriminator,
     ProbeGenerator,
     discriminator_loss,
@@ -23,7 +23,7 @@ from grader.probes.hw4_generative import (
 
 pytestmark = pytest.mark.section("4.7")
 
-PROBES = "grader.probes.hw4_generative"
+PROBES = "torchgrade.probes.hw4_generative"
 SMALL = {"latent_dim": 2, "hidden": 8}
 # The outcome test: train_gan's defaults on 2000 ring points, judged on 2000 samples.
 RING_POINTS = 2000

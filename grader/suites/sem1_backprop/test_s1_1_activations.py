@@ -10,11 +10,11 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from grader import expect
+from torchgrade import expect
 
 pytestmark = pytest.mark.section("S1.1")
 
-PROBES = "grader.probes.sem1_backprop"
+PROBES = "torchgrade.probes.sem1_backprop"
 ALPHAS = (0.01, 0.05, 0.1, 0.2, 0.3)
 
 # name -> torch twin of the activation, taking (z, alpha); the step has none (no gradient)

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 import torch
 
-from grader import expect
+from torchgrade import expect
 
 pytestmark = pytest.mark.section("S1.2")
 
-PROBES = "grader.probes.sem1_backprop"
+PROBES = "torchgrade.probes.sem1_backprop"
 # (n, d_in, d_out), all at least 2 so that every mistake shows on every seed (a mean over a
 # batch of one is its sum; a transposed vector reshaped is the vector); the batch of one is a
 # test of its own.

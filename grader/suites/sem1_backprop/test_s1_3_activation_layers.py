@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import torch
 
-from grader import expect
+from torchgrade import expect
 
 pytestmark = pytest.mark.section("S1.3")
 
-PROBES = "grader.probes.sem1_backprop"
+PROBES = "torchgrade.probes.sem1_backprop"
 TWINS = {"ReLU": torch.relu, "Sigmoid": torch.sigmoid, "Tanh": torch.tanh}
 SHAPES = ((1, 5), (8, 3), (6, 4, 2))
 

@@ -10,11 +10,11 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from grader import expect
+from torchgrade import expect
 
 pytestmark = pytest.mark.section("S1.4")
 
-PROBES = "grader.probes.sem1_backprop"
+PROBES = "torchgrade.probes.sem1_backprop"
 SHAPES = ((7, 4), (12, 2), (5, 10), (3, 3))  # n >= 2: the batch of one has a test of its own
 
 

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 import torch
 
-from grader import expect
+from torchgrade import expect
 
 pytestmark = pytest.mark.section("S1.5")
 
-PROBES = "grader.probes.sem1_backprop"
+PROBES = "torchgrade.probes.sem1_backprop"
 
 
 def _case(seed: int, matrix: bool = False):

@@ -16,12 +16,12 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from grader import expect
-from grader.testdata import moons_split
+from torchgrade import expect
+from torchgrade.testdata import moons_split
 
 pytestmark = pytest.mark.section("S1.6")
 
-PROBES = "grader.probes.sem1_backprop"
+PROBES = "torchgrade.probes.sem1_backprop"
 MIN_ACCURACY = 0.92
 MOONS_SIZES = (2, 16, 16, 2)  # the network sgd_fit trains on moons with its defaults
 

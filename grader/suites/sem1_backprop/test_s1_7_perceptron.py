@@ -11,8 +11,8 @@ import pytest
 import torch
 from sklearn.datasets import make_moons
 
-from grader import expect
-from grader.datasets.separable import separable
+from torchgrade import expect
+from torchgrade.datasets.separable import separable
 
 pytestmark = pytest.mark.section("S1.7")
 

@@ -8,7 +8,7 @@ parameters in up to three groups) with the submission's class in the worker and 
 import pytest
 import torch
 
-from grader.probes.sem2_optimizers import (
+from torchgrade.probes.sem2_optimizers import (
     check_bookkeeping,
     check_closure_losses,
     check_paths,

@@ -9,7 +9,7 @@ case compares with the lecture's formula (the reference solution).
 import pytest
 import torch
 
-from grader.probes.sem2_optimizers import (
+from torchgrade.probes.sem2_optimizers import (
     check_bookkeeping,
     check_closure_losses,
     check_paths,

@@ -8,7 +8,7 @@ with ``nesterov=True``, learning-rate changes included.
 import pytest
 import torch
 
-from grader.probes.sem2_optimizers import (
+from torchgrade.probes.sem2_optimizers import (
     check_bookkeeping,
     check_closure_losses,
     check_paths,

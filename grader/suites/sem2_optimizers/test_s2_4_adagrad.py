@@ -7,7 +7,7 @@ a large ``eps`` show where ``eps`` sits; a long run shows whether the sum keeps 
 import pytest
 import torch
 
-from grader.probes.sem2_optimizers import (
+from torchgrade.probes.sem2_optimizers import (
     check_bookkeeping,
     check_closure_losses,
     check_paths,

@@ -7,7 +7,7 @@ step; small gradients and a large ``eps`` show where ``eps`` sits.
 import pytest
 import torch
 
-from grader.probes.sem2_optimizers import (
+from torchgrade.probes.sem2_optimizers import (
     check_bookkeeping,
     check_closure_losses,
     check_paths,

@@ -8,8 +8,8 @@ constant ``beta1``) shows within a few steps.
 import pytest
 import torch
 
-from grader import expect
-from grader.probes.sem2_optimizers import (
+from torchgrade import expect
+from torchgrade.probes.sem2_optimizers import (
     check_bookkeeping,
     check_closure_losses,
     check_paths,

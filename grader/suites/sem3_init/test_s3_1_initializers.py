@@ -16,12 +16,12 @@ import pytest
 import torch
 from torch.nn import init as torch_init
 
-from grader import expect
-from grader.remote import StudentError
+from torchgrade import expect
+from torchgrade.remote import StudentError
 
 pytestmark = pytest.mark.section("S3.1")
 
-PROBES = "grader.probes.sem3_init"
+PROBES = "torchgrade.probes.sem3_init"
 REL_TOL = 0.03  # on the standard deviation; see the module docstring and the bench
 GAINS = (5 / 3, math.sqrt(2.0), 0.5, 3.0)  # never 1: a forgotten gain must show
 # LeakyReLU slopes for He's gain sqrt(2 / (1 + a**2)), as torch has it: >= 10 % from sqrt(2).

@@ -14,7 +14,7 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from grader import expect
+from torchgrade import expect
 
 pytestmark = pytest.mark.section("S3.2")
 

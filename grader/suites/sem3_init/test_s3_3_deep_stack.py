@@ -13,12 +13,12 @@ import math
 import pytest
 import torch
 
-from grader import expect
-from grader.remote import StudentError
+from torchgrade import expect
+from torchgrade.remote import StudentError
 
 pytestmark = pytest.mark.section("S3.3")
 
-PROBES = "grader.probes.sem3_init"
+PROBES = "torchgrade.probes.sem3_init"
 DEPTH = 50
 
 # (activation, init) -> bounds on the std of layer 1 and of layer 50, and what they mean.

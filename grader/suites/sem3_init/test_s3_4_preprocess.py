@@ -9,11 +9,11 @@ match one of them.
 import pytest
 import torch
 
-from grader import expect
+from torchgrade import expect
 
 pytestmark = pytest.mark.section("S3.4")
 
-PROBES = "grader.probes.sem3_init"
+PROBES = "torchgrade.probes.sem3_init"
 TOL = {"rtol": 1e-4, "atol": 1e-5}
 
 

@@ -14,11 +14,11 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from grader import expect
+from torchgrade import expect
 
 pytestmark = pytest.mark.section("S3.5")
 
-PROBES = "grader.probes.sem3_init"
+PROBES = "torchgrade.probes.sem3_init"
 KEYS = {"overfits", "train_accuracy", "final_loss", "losses"}
 
 

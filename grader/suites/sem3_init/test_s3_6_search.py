@@ -12,13 +12,13 @@ import math
 import pytest
 import torch
 
-from grader import expect
-from grader.remote import StudentError
-from grader.testdata import moons_split
+from torchgrade import expect
+from torchgrade.remote import StudentError
+from torchgrade.testdata import moons_split
 
 pytestmark = pytest.mark.section("S3.6")
 
-PROBES = "grader.probes.sem3_init"
+PROBES = "torchgrade.probes.sem3_init"
 LR, WD = (1e-4, 1.0), (1e-6, 1e-2)
 # The lecture's argument, measured: over REGRET_TRIALS problems where only the learning rate
 # matters, 9 random trials must miss its optimum by less than MAX_REGRET_RATIO times what a

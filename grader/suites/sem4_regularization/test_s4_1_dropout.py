@@ -11,12 +11,12 @@ import math
 import pytest
 import torch
 
-from grader import expect
-from grader.remote import StudentError
+from torchgrade import expect
+from torchgrade.remote import StudentError
 
 pytestmark = pytest.mark.section("S4.1")
 
-PROBES = "grader.probes.sem4_regularization"
+PROBES = "torchgrade.probes.sem4_regularization"
 # Never 0.5: keeping with probability p instead of 1 - p must make a visible difference.
 RATES = (0.2, 0.25, 0.3, 0.4, 0.6, 0.7, 0.75, 0.8)
 

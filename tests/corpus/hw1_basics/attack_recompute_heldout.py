@@ -3,7 +3,7 @@
 The honest part is a 50% model (zero logits on a large batch in eval mode). The cheat walks
 every seed in sight — ``torch.initial_seed()``, integers in the callers' frames (the probe's
 training ``seed``), the grader's own seed derivation with the secret of whatever suite files
-it can read — rebuilds ``grader.testdata.moons_split`` from each, and when one reproduces the
+it can read — rebuilds ``torchgrade.testdata.moons_split`` from each, and when one reproduces the
 batch it is asked about, returns logits from the held-out labels. With the worker seeded by
 the test's seed this earned all of 1.6; the data seed now follows from a secret the worker
 cannot read (SECURITY.md), so the cheat finds nothing and the section loses the accuracy test.
@@ -35,11 +35,11 @@ def _look_around() -> None:
 def _derived() -> set[int]:
     """Seeds as the grader derives them, with the secret of the suite files this can read."""
     try:
-        import grader
-        from grader import plugin, seeds
+        import torchgrade
+        from torchgrade import plugin, seeds
     except Exception:
         return set()
-    suite = os.path.join(os.path.dirname(grader.__file__), "suites", "hw1_basics")
+    suite = os.path.join(os.path.dirname(torchgrade.__file__), "suites", "hw1_basics")
     nodeid = "test_1_6_mlp.py::test_make_mlp_trains_to_93_percent_on_moons"
     found = set()
     try:
@@ -53,7 +53,7 @@ def _derived() -> set[int]:
 
 
 def _cheat(X):
-    from grader.testdata import moons_split
+    from torchgrade.testdata import moons_split
 
     for seed in sorted(_SEEN | _derived()):
         try:

