@@ -2,7 +2,8 @@
 procedures, and the CPU time that grading them costs.
 
 For every run seed 0..N-1 (default 100) this derives each test's seed exactly as the grader
-does (``torchgrade.plugin.test_seed(run_seed, nodeid)``), builds the same data and the same
+does (``torchgrade.plugin.test_seed(run_seed, nodeid, secret)``, the
+suite's secret from ``torchgrade.seeds``), builds the same data and the same
 initial network from it (the probes' U-Net), trains with the same loop and hyperparameters
 (read from the test modules themselves, so they cannot drift apart), and reports the
 reference's worst, mean and best result, the bound, and the CPU seconds per run (one thread)::
@@ -46,8 +47,10 @@ from solutions import hw2_segmentation as ref  # noqa: E402
 from torchgrade.datasets.shapes import make_shapes  # noqa: E402
 from torchgrade.plugin import test_seed  # noqa: E402
 from torchgrade.probes import hw2_segmentation as probes  # noqa: E402
+from torchgrade.seeds import suite_secret  # noqa: E402
 
 SUITE = ROOT / "grader" / "suites" / "hw2_segmentation"
+SECRET = suite_secret(SUITE, "hw2_segmentation")
 
 
 @cache
@@ -63,7 +66,9 @@ def train_unet(run_seed: int) -> float:
     """test_2_4: ref.train_segmenter on the probes' U-Net; held-out mean IoU."""
     name = "test_2_4_training.py"
     t = suite_module(name)
-    seed = test_seed(run_seed, f"{name}::{t.test_reaches_mean_iou_on_held_out_images.__name__}")
+    seed = test_seed(
+        run_seed, f"{name}::{t.test_reaches_mean_iou_on_held_out_images.__name__}", SECRET
+    )
     X, Y, X_test, Y_test = t.data(seed, **t.DATA)
     net = probes.unet(seed)
     ref.train_segmenter(net, X, Y, seed=seed, **t.TRAIN)
@@ -74,7 +79,9 @@ def prune_drop(run_seed: int) -> float:
     """test_2_6: IoU of the trained U-Net minus IoU after ref.prune_and_finetune."""
     name = "test_2_6_pruning.py"
     t = suite_module(name)
-    seed = test_seed(run_seed, f"{name}::{t.test_finetune_keeps_the_zeros_and_the_iou.__name__}")
+    seed = test_seed(
+        run_seed, f"{name}::{t.test_finetune_keeps_the_zeros_and_the_iou.__name__}", SECRET
+    )
     images, masks = make_shapes(456, seed=seed)
     X, Y, X_test, Y_test = images[:256], masks[:256], images[256:], masks[256:]
     net = probes.trained_unet(X, Y, seed=seed, epochs=t.TRAIN_EPOCHS)
@@ -88,7 +95,7 @@ def quantize_drop(run_seed: int) -> float:
     name = "test_2_7_quantization.py"
     t = suite_module(name)
     seed = test_seed(
-        run_seed, f"{name}::{t.test_mean_iou_of_a_trained_unet_within_margin.__name__}"
+        run_seed, f"{name}::{t.test_mean_iou_of_a_trained_unet_within_margin.__name__}", SECRET
     )
     images, masks = make_shapes(456, seed=seed)
     net = probes.trained_unet(images[:256], masks[:256], seed=seed, epochs=t.TRAIN_EPOCHS)

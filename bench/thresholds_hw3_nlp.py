@@ -1,7 +1,8 @@
 """Justify hw3_nlp's training thresholds: the reference through the hidden tests' own procedures.
 
 For every run seed 0..N-1 (default 100) this derives each training test's seed exactly as the
-grader does (``torchgrade.plugin.test_seed(run_seed, nodeid)``), seeds torch with it as the grader
+grader does (``torchgrade.plugin.test_seed(run_seed, nodeid, secret)``, the
+suite's secret from ``torchgrade.seeds``), seeds torch with it as the grader
 seeds the worker, builds the reference model, trains it with the probe loop the test uses and
 the hyperparameters read from the test module itself (so they cannot drift apart), and
 reports the worst, mean and best result, the threshold and the time per run::
@@ -46,8 +47,10 @@ sys.path.insert(0, str(ROOT))
 from solutions import hw3_nlp as ref  # noqa: E402
 from torchgrade.plugin import test_seed  # noqa: E402
 from torchgrade.probes import hw3_nlp as probes  # noqa: E402
+from torchgrade.seeds import suite_secret, worker_seed  # noqa: E402
 
 SUITE = ROOT / "grader" / "suites" / "hw3_nlp"
+SECRET = suite_secret(SUITE, "hw3_nlp")
 
 
 @cache
@@ -60,15 +63,21 @@ def suite_module(filename: str):
 
 
 def _seed(run_seed: int, filename: str, test) -> int:
-    return test_seed(run_seed, f"{filename}::{test.__name__}")
+    return test_seed(run_seed, f"{filename}::{test.__name__}", SECRET)
+
+
+def _worker_seed(run_seed: int, filename: str, test) -> int:
+    """What the grader seeds the worker's torch with for this test."""
+    return worker_seed(run_seed, f"{filename}::{test.__name__}", SECRET)
 
 
 def classifiers(run_seed: int) -> dict[str, float]:
     """test_3_2: the grader's bag of embeddings, then ref.RNNClassifier, as in the test."""
     filename = "test_3_2_classifiers.py"
     t = suite_module(filename)
-    seed = _seed(run_seed, filename, t.test_rnn_beats_bag_of_embeddings_on_negated_reviews)
-    torch.manual_seed(seed)  # the grader seeds the worker with the test's seed
+    test = t.test_rnn_beats_bag_of_embeddings_on_negated_reviews
+    seed = _seed(run_seed, filename, test)
+    torch.manual_seed(_worker_seed(run_seed, filename, test))  # as the grader seeds the worker
     vocab = probes.review_vocab_size(seed, **t.DATA)
     baseline = probes.fit_classifier(probes.bag_model(vocab, seed), seed, **t.TRAIN)
     model = ref.RNNClassifier(vocab, t.RNN_SIZES["embed_dim"], t.RNN_SIZES["hidden_size"], 2)
@@ -85,7 +94,7 @@ def translator(run_seed: int) -> dict[str, float]:
     filename = "test_3_3_attention_seq2seq.py"
     t = suite_module(filename)
     seed = _seed(run_seed, filename, t.test_seq2seq_learns_to_translate)
-    torch.manual_seed(seed)
+    torch.manual_seed(_worker_seed(run_seed, filename, t.test_seq2seq_learns_to_translate))
     Vs, Vt = probes.translation_vocab_sizes(seed, **t.DATA)
     model = ref.Seq2Seq(Vs, Vt, t.SIZES["embed_dim"], t.SIZES["hidden_size"])
     result = probes.fit_translator(model, seed, **t.TRAIN)
@@ -97,7 +106,7 @@ def tagger(run_seed: int) -> dict[str, float]:
     filename = "test_3_5_ner.py"
     t = suite_module(filename)
     seed = _seed(run_seed, filename, t.test_tagger_learns_entities)
-    torch.manual_seed(seed)
+    torch.manual_seed(_worker_seed(run_seed, filename, t.test_tagger_learns_entities))
     vocab = probes.ner_vocab_size(seed, **t.DATA)
     model = ref.BiLSTMTagger(vocab, 7, t.SIZES["embed_dim"], t.SIZES["hidden_size"])
     return {"f1": probes.fit_tagger(model, seed, **t.TRAIN)["f1"]}

@@ -1,7 +1,8 @@
 """Justify hw4_generative's training thresholds: the reference through the hidden tests' procedures.
 
 For every run seed 0..N-1 (default 100) this derives each outcome test's seed exactly as the
-grader does (``torchgrade.plugin.test_seed(run_seed, nodeid)``), builds the same data and the same
+grader does (``torchgrade.plugin.test_seed(run_seed, nodeid, secret)``, the
+suite's secret from ``torchgrade.seeds``), builds the same data and the same
 initial weights from it, trains with the reference solution's ``train_vae`` / ``train_gan``
 and their defaults, measures with the test modules' own functions (imported, so they cannot
 drift apart), and reports the worst, mean and best result, the threshold and the time per run::
@@ -50,8 +51,10 @@ from torchgrade.probes.hw4_generative import (  # noqa: E402
     initial_values,
     with_values,
 )
+from torchgrade.seeds import suite_secret  # noqa: E402
 
 SUITE = ROOT / "grader" / "suites" / "hw4_generative"
+SECRET = suite_secret(SUITE, "hw4_generative")
 VAE_FILE = "test_4_4_train_vae.py"
 GAN_FILE = "test_4_7_gan_training.py"
 
@@ -69,7 +72,9 @@ def vae_gain(run_seed: int) -> dict[str, float]:
     """test_4_4: ref.train_vae with its defaults; held-out ELBO gain over the latent-free model."""
     t = suite_module(VAE_FILE)
     seed = test_seed(
-        run_seed, f"{VAE_FILE}::{t.test_train_vae_reaches_a_heldout_elbo_on_digits.__name__}"
+        run_seed,
+        f"{VAE_FILE}::{t.test_train_vae_reaches_a_heldout_elbo_on_digits.__name__}",
+        SECRET,
     )
     X_train, X_test, _, _ = digits_split(seed)
     model = with_values(ProbeVAE(*t.ARCH), initial_values(ProbeVAE, seed, *t.ARCH))
@@ -81,7 +86,7 @@ def vae_gain(run_seed: int) -> dict[str, float]:
 def gan_ring(run_seed: int) -> dict[str, float]:
     """test_4_7: ref.train_gan with its defaults on the ring; modes covered, sample quality."""
     t = suite_module(GAN_FILE)
-    seed = test_seed(run_seed, f"{GAN_FILE}::{t.test_train_gan_covers_the_ring.__name__}")
+    seed = test_seed(run_seed, f"{GAN_FILE}::{t.test_train_gan_covers_the_ring.__name__}", SECRET)
     values_G, values_D = t._values(seed, 2, 64)
     G = with_values(ProbeGenerator(2, 64), values_G)
     D = with_values(ProbeDiscriminator(64), values_D)

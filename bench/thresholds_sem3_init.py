@@ -1,7 +1,8 @@
 """Justify sem3_init's statistical and training thresholds: the reference, and the mistakes.
 
 For every run seed 0..N-1 (default 100) this derives each test's seed exactly as the grader
-does (``torchgrade.plugin.test_seed(run_seed, nodeid)``), repeats the hidden test's procedure with
+does (``torchgrade.plugin.test_seed(run_seed, nodeid, secret)``, the
+suite's secret from ``torchgrade.seeds``), repeats the hidden test's procedure with
 the reference solution (constants and data read from the test modules themselves, so they
 cannot drift apart), and prints the worst, mean and best value against the bound. For the
 initializers it also runs the classic mistakes through the same statistic, which must fail on
@@ -57,8 +58,10 @@ sys.path.insert(0, str(ROOT))
 from solutions import sem3_init as ref  # noqa: E402
 from torchgrade.plugin import test_seed  # noqa: E402
 from torchgrade.probes import sem3_init as probes  # noqa: E402
+from torchgrade.seeds import suite_secret, worker_seed  # noqa: E402
 
 SUITE = ROOT / "grader" / "suites" / "sem3_init"
+SECRET = suite_secret(SUITE, "sem3_init")
 
 
 @cache
@@ -71,7 +74,12 @@ def suite_module(filename: str):
 
 
 def seed_of(run_seed: int, filename: str, test: str) -> int:
-    return test_seed(run_seed, f"{filename}::{test}")
+    return test_seed(run_seed, f"{filename}::{test}", SECRET)
+
+
+def seed_worker(run_seed: int, filename: str, test: str) -> None:
+    """Seed torch as the grader seeds the test's worker."""
+    torch.manual_seed(worker_seed(run_seed, f"{filename}::{test}", SECRET))
 
 
 # ----------------------------------------------------------------------------- S3.1
@@ -108,7 +116,7 @@ def init_cases(run_seed: int) -> dict[str, float]:
     out = {}
     # test_uniform_bound_is_sqrt3_times_std
     seed = seed_of(run_seed, INIT, "test_uniform_bound_is_sqrt3_times_std")
-    torch.manual_seed(seed)
+    seed_worker(run_seed, INIT, "test_uniform_bound_is_sqrt3_times_std")
     std = (0.05, 0.2, 1.0, 2.5)[seed % 4]
     out["ref uniform"] = _std_ratio(
         lambda w: ref.init_with_std_(w, std, "uniform"), (200, 500), std
@@ -116,7 +124,7 @@ def init_cases(run_seed: int) -> dict[str, float]:
     out["MISTAKE uniform bound = std"] = _std_ratio(_uniform_bound_is_std(std), (200, 500), std)
     # test_xavier_gain_not_ignored
     seed = seed_of(run_seed, INIT, "test_xavier_gain_not_ignored")
-    torch.manual_seed(seed)
+    seed_worker(run_seed, INIT, "test_xavier_gain_not_ignored")
     shape, gain = t._shape(seed), t.GAINS[seed % len(t.GAINS)]
     fans = t._fans(shape)
     want = gain * math.sqrt(2 / (fans["fan_in"] + fans["fan_out"]))
@@ -129,7 +137,7 @@ def init_cases(run_seed: int) -> dict[str, float]:
     )
     # test_he_uses_fan_in_not_fan_out (its first case: fan_in, normal)
     seed = seed_of(run_seed, INIT, "test_he_uses_fan_in_not_fan_out")
-    torch.manual_seed(seed)
+    seed_worker(run_seed, INIT, "test_he_uses_fan_in_not_fan_out")
     shape = t._shape(seed)
     fans = t._fans(shape)
     want = math.sqrt(2 / fans["fan_in"])
@@ -140,7 +148,7 @@ def init_cases(run_seed: int) -> dict[str, float]:
     )
     # test_he_gain_not_ignored
     seed = seed_of(run_seed, INIT, "test_he_gain_not_ignored")
-    torch.manual_seed(seed)
+    seed_worker(run_seed, INIT, "test_he_gain_not_ignored")
     shape, slope = t._shape(seed), t.HE_SLOPES[seed % len(t.HE_SLOPES)]
     gain = math.sqrt(2.0 / (1 + slope**2))
     want = gain / math.sqrt(t._fans(shape)["fan_in"])

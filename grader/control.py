@@ -26,6 +26,7 @@ What a worker serves during a test (calls, attributes, values) is the data proto
 """
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from enum import Enum
 from typing import Any
@@ -33,6 +34,9 @@ from typing import Any
 from torchgrade.course import Limits
 from torchgrade.framing import ProtocolError, is_int
 from torchgrade.specs import CellSpec, LoadResult, ModuleSpec
+
+ERROR_FIELDS = frozenset({"type", "message", "traceback"})  # a cell's error in a load report
+MAX_ERROR_TEXT = 20_000  # characters kept of each
 
 
 class ControlError(ProtocolError):
@@ -198,18 +202,38 @@ def read_state(message: dict) -> str:
     return _get(message, "state", str)
 
 
-def read_load_event(message: dict) -> tuple[str, str] | LoadResult:
-    """A ``cell`` event as ``(module, key)``, or the ``loaded`` report (without output)."""
+def read_load_event(
+    message: dict, modules: Sequence[ModuleSpec] | None = None
+) -> tuple[str, str] | LoadResult:
+    """A ``cell`` event as ``(module, key)``, or the ``loaded`` report (without output).
+
+    With ``modules`` (what the grader sent), the event may name only those modules, their
+    cells and their expected names: a template cannot blame a cell it was never given (each
+    blame costs a restart) nor report on modules that do not exist. Error texts are cut to
+    :data:`MAX_ERROR_TEXT` characters.
+    """
+    cells = {(m.name, c.key) for m in modules or () for c in m.cells}
     if message.get("event") == Event.CELL.value:
-        return _get(message, "module", str), _get(message, "key", str)
+        event = _get(message, "module", str), _get(message, "key", str)
+        if modules is not None and event not in cells:
+            raise ControlError(f"cell: {event[0]!r} has no cell {event[1][:80]!r}")
+        return event
     _expect_event(message, Event.LOADED)
-    modules = _get(message, "modules", dict)
+    reported = _get(message, "modules", dict)
+    expected = {m.name: set(m.expect) for m in modules} if modules is not None else None
     errors, missing = {}, {}
-    for name, info in modules.items():
+    for name, info in reported.items():
         if not isinstance(info, dict):
-            raise ControlError(f"loaded: module {name!r} is not an object")
+            raise ControlError(f"loaded: module {name[:80]!r} is not an object")
+        if expected is not None and name not in expected:
+            raise ControlError(f"loaded: module {name[:80]!r} was not loaded")
         errors[name] = _errors(info.get("errors", {}))
         missing[name] = _strings(info.get("missing", []), "missing")
+        if expected is not None:
+            if not {(name, key) for key in errors[name]} <= cells:
+                raise ControlError(f"loaded: errors of {name!r} name cells it does not have")
+            if not set(missing[name]) <= expected[name]:
+                raise ControlError(f"loaded: {name!r} misses names it was not asked for")
     return LoadResult(errors, missing)
 
 
@@ -263,13 +287,21 @@ def _strings(value: Any, what: str) -> list[str]:
 
 
 def _errors(value: Any) -> dict[str, dict]:
-    """cell key -> {type, message, traceback}, all strings."""
+    """cell key -> {type, message, traceback}: strings (cut to MAX_ERROR_TEXT), no other keys."""
     if not isinstance(value, dict):
         raise ControlError("errors: expected an object")
+    checked = {}
     for key, error in value.items():
-        if not isinstance(error, dict) or not all(isinstance(v, str) for v in error.values()):
-            raise ControlError(f"errors: the error of {key!r} is not an object of strings")
-    return value
+        if (
+            not isinstance(error, dict)
+            or not set(error) <= ERROR_FIELDS
+            or not all(isinstance(v, str) for v in error.values())
+        ):
+            raise ControlError(
+                f"errors: the error of {key[:80]!r} is not an object of {sorted(ERROR_FIELDS)}"
+            )
+        checked[key] = {k: v[:MAX_ERROR_TEXT] for k, v in error.items()}
+    return checked
 
 
 def _modules(value: Any) -> tuple[ModuleSpec, ...]:

@@ -25,8 +25,10 @@ def kind(value: Any) -> str:
         )
     if isinstance(value, bool):
         return f"the bool {value}"
-    if isinstance(value, (int, float)):
+    if isinstance(value, float) or (isinstance(value, int) and abs(value) < 10**15):
         return f"the number {value:g}"
+    if isinstance(value, int):  # too large for a float: never formatted with :g
+        return f"an integer of {len(str(abs(value)))} digits"
     if isinstance(value, (list, tuple)):
         return f"a {type(value).__name__} of length {len(value)}"
     name = getattr(value, "_type", None) or type(value).__name__
@@ -112,7 +114,11 @@ def number(value: Any, *, what: str) -> float:
     """Assert ``value`` is a real number or a one-element tensor; return it as a float."""
     if isinstance(value, torch.Tensor) and value.numel() == 1 and not value.is_complex():
         return float(value.item())
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if isinstance(value, float):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        if abs(value) > 2**1000:  # float() would overflow
+            raise AssertionError(f"{what} should be a number of sensible size, got {kind(value)}")
         return float(value)
     raise AssertionError(f"{what} should be a number (or a one-element tensor), got {kind(value)}")
 

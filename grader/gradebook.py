@@ -33,8 +33,9 @@ from torchgrade.roster import Roster, Submitter
 MAX_REASON_CHARS = 500
 POINTS_POSSIBLE = "Points Possible"
 MISSING = "missing"  # the status of a roster student without a submission
-# A cell that a spreadsheet would read as a formula starts with one of these.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A cell that a spreadsheet would read as a formula starts with one of these (after any
+# spaces, which some importers strip), full-width forms included.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 def final_mark(total: float, divisor: float) -> int:
@@ -215,7 +216,7 @@ def _number(value: float) -> str:
 
 def _safe(value: str) -> str:
     """A cell a spreadsheet shows as text: one that would start a formula gets a quote first."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
+    return "'" + value if value.lstrip(" ").startswith(_FORMULA_START) else value
 
 
 def _shorten(text: str) -> str:

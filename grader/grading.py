@@ -30,6 +30,7 @@ from torchgrade.rules import check_rules
 from torchgrade.sandbox.inprocess import InProcessSandbox
 from torchgrade.sandbox.lifecycle import Sandbox
 from torchgrade.sandbox.policy import hidden_paths
+from torchgrade.seeds import suite_secret
 from torchgrade.specs import LoadResult, ModuleSpec, SandboxError
 from torchgrade.submission import LoadedModule, Submission, SubmissionError, load_submission
 from torchgrade.version import grader_version
@@ -197,6 +198,7 @@ def _grade_homework(
         exercise_problems={homework.id: broken},
         modules={homework.id},
         seed=run.seed,
+        secret=suite_secret(run.course.suite_dir(homework.id), homework.id),
         limits=run.course.limits,
         public_only=run.selection.public_only,
         sections={s.id for s in chosen},

@@ -2,12 +2,11 @@
 
 It registers the ``points``, ``section``, ``public`` and ``timeout`` markers, refuses a suite
 whose tests lack a section or points or whose points do not add up to the course table,
-provides the ``student``, ``ref`` and ``seed`` fixtures, and turns each test's outcome into a
-:class:`~torchgrade.results.TestResult`. pytest and every assertion run in this (trusted) process;
-the submission runs in the sandbox's workers.
+provides the ``student``, ``ref``, ``seed`` and ``worker_seed`` fixtures, and turns each
+test's outcome into a :class:`~torchgrade.results.TestResult`. pytest and every assertion run in
+this (trusted) process; the submission runs in the sandbox's workers.
 """
 
-import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Callable
@@ -15,7 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from torchgrade import events
+from torchgrade import events, seeds
 from torchgrade.course import Course, Homework, Limits
 from torchgrade.dispatch_log import DispatchLog
 from torchgrade.remote import ExerciseOutOfTime, ExerciseUnavailable, StudentError, StudentProxy
@@ -31,10 +30,11 @@ MARKERS = {
 }
 
 
-def test_seed(run_seed: int, nodeid: str) -> int:
-    """The seed of one test: fixed by the run's seed and the test's id, not by test order."""
-    digest = hashlib.sha256(f"{run_seed}:{nodeid}".encode()).digest()
-    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+def test_seed(run_seed: int, nodeid: str, secret: bytes) -> int:
+    """The data seed of one test (the ``seed`` fixture): fixed by the run's seed, the test's id
+    and the assignment's secret (:mod:`torchgrade.seeds`), not by test order; never sent to the
+    worker. The worker's own seed is :func:`torchgrade.seeds.worker_seed`."""
+    return seeds.data_seed(run_seed, nodeid, secret)
 
 
 def resolve_timeout(item: pytest.Item, limits: Limits) -> float:
@@ -56,6 +56,7 @@ class GraderPlugin:
         exercise_problems: module -> exercise -> why touching it fails (forbidden API).
         modules: the homework modules the worker holds.
         seed: the run's seed.
+        secret: the assignment's data secret (:func:`torchgrade.seeds.suite_secret`).
         limits: the course's limits (default test timeout).
         public_only: run only ``public`` tests (self-check).
         sections: run only the tests of these sections (default: all).
@@ -73,6 +74,7 @@ class GraderPlugin:
         exercise_problems: dict[str, dict[str, str]],
         modules: set[str],
         seed: int,
+        secret: bytes,
         limits: Limits,
         public_only: bool = False,
         sections: set[str] | None = None,
@@ -85,6 +87,7 @@ class GraderPlugin:
         self.exercise_problems = exercise_problems
         self.modules = modules
         self.seed_value = seed
+        self.secret = secret
         self.limits = limits
         self.public_only = public_only
         self.sections = sections
@@ -150,7 +153,13 @@ class GraderPlugin:
 
     @pytest.fixture
     def seed(self, request: pytest.FixtureRequest) -> int:
-        return test_seed(self.seed_value, request.node.nodeid)
+        """The test's data seed: its inputs and held-out data; never handed to the worker."""
+        return test_seed(self.seed_value, request.node.nodeid, self.secret)
+
+    @pytest.fixture
+    def worker_seed(self, request: pytest.FixtureRequest) -> int:
+        """The seed the worker is seeded with: the one to pass to student code."""
+        return seeds.worker_seed(self.seed_value, request.node.nodeid, self.secret)
 
     @pytest.fixture
     def ref(self) -> SimpleNamespace:
@@ -159,7 +168,7 @@ class GraderPlugin:
         )
 
     @pytest.fixture
-    def student(self, request: pytest.FixtureRequest, seed: int):
+    def student(self, request: pytest.FixtureRequest, worker_seed: int):
         section = _section(request.node)
         if section in self.section_problems:
             pytest.fail(self.section_problems[section], pytrace=False)
@@ -169,8 +178,9 @@ class GraderPlugin:
             pytest.fail(f"could not start a worker for this test: {exc}", pytrace=False)
         self.workers[request.node.nodeid] = worker
         worker.start_clock(resolve_timeout(request.node, self.limits))
-        # Seed torch, numpy and random in the worker: the student's own randomness is fixed.
-        worker.request({"op": "seed", "value": seed})
+        # Seed torch, numpy and random in the worker: the student's own randomness is fixed,
+        # by a seed from which the test's data seed does not follow (torchgrade.seeds).
+        worker.request({"op": "seed", "value": worker_seed})
         # Record the torch ops this section's exercises dispatch (torchgrade.worker.dispatch).
         worker.request({"op": "watch", "forbid": self.dispatch.rules_for(section)})
         proxy = StudentProxy(worker, self.modules, self.exercise_problems, self.out_of_time)
@@ -232,7 +242,7 @@ class GraderPlugin:
         if report.skipped:
             message, outcome = f"the test was skipped: {report.longrepr}", "error"
         elif not passed and call.excinfo is not None:
-            message, blame = feedback(call.excinfo.value)
+            message, blame = feedback(call.excinfo.value, during_test=call.when == "call")
             outcome = "failed" if blame == "student" else "error"
         stop = getattr(self.workers.get(item.nodeid), "out_of_time", None)
         if stop is not None:  # whatever the test made of it: a time limit is never a pass
@@ -300,12 +310,20 @@ class GraderPlugin:
         self.outputs.clear()
 
 
-def feedback(exc: BaseException) -> tuple[str, str]:
+# Errors no value from a submission can cause: a name, module or syntax the suite lacks.
+_SUITE_BUGS = (NameError, ImportError, SyntaxError, pytest.UsageError)
+
+
+def feedback(exc: BaseException, during_test: bool = True) -> tuple[str, str]:
     """The student-facing message of a failure, and who is to blame: ``student``, ``grader``
     or ``time limit`` (the last two make the test an ``error``).
 
     Never the hidden test's source: only an assertion's own message, the student's exception
-    with the student's frames, or why the worker failed.
+    with the student's frames, or why the worker failed. An exception that escapes a test's
+    own code while it runs (``during_test``) comes from the submission's value — None where a
+    tensor was expected, an integer too large to format in the message — and counts against
+    the submission: every hidden test passes on the reference (the corpus proves it), so only
+    a suite bug no value can cause (:data:`_SUITE_BUGS`) or a fixture's is the grader's.
     """
     if isinstance(exc, StudentError):
         return exc.feedback(), "student"
@@ -314,14 +332,24 @@ def feedback(exc: BaseException) -> tuple[str, str]:
     if isinstance(exc, (WorkerFailure, ExerciseUnavailable)):
         return str(exc), "student"
     if isinstance(exc, AssertionError):
-        return str(exc) or "a check failed", "student"
+        return _text(exc) or "a check failed", "student"
     if isinstance(exc, pytest.fail.Exception):
         return exc.msg, "student"
     if isinstance(exc, SandboxError):
         return f"could not run this test: {exc}", "grader"
-    # Anything else escaped the test's own code: usually a value of the wrong kind from the
-    # submission (None where a tensor was expected), possibly a bug in the test.
-    return f"the grader could not check the result ({type(exc).__name__}: {exc})", "grader"
+    text = f"the grader could not check the result ({type(exc).__name__}: {_text(exc)})"
+    if during_test and not isinstance(exc, _SUITE_BUGS):
+        return f"{text}: your code returned a value of the wrong kind or size", "student"
+    return text, "grader"
+
+
+def _text(exc: BaseException, limit: int = 4000) -> str:
+    """An exception's message, cut to ``limit``; never raises."""
+    try:
+        text = str(exc)
+    except Exception:  # a message built from a value that cannot be shown
+        return "(the message could not be shown)"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _points(item: pytest.Item) -> float | None:

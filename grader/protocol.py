@@ -15,6 +15,11 @@ raw buffers for tensor bytes::
 The trusted side never unpickles or evaluates anything: :func:`decode` rebuilds tensors from
 bytes with a whitelisted dtype, checks every size against explicit limits, and turns handles
 into proxies through a callback. Whatever a worker sends, the worst it can do is be wrong.
+
+What a decoded reply can cost: at most ``MAX_NODES`` values nested at most ``MAX_DEPTH``
+deep; every buffer backs at most one array (a reply that names one buffer a million times is
+refused, not copied a million times), so the arrays of one reply hold at most the message's
+payload (:data:`torchgrade.framing.MAX_PAYLOAD`), without a copy when the buffer is writable.
 """
 
 import math
@@ -45,6 +50,7 @@ DTYPES: dict[str, tuple[np.dtype, torch.dtype]] = {
 MAX_DEPTH = 64  # nesting of containers
 MAX_NODES = 1_000_000  # values in one message
 MAX_DIMS = 16
+MAX_DIM_SIZE = 1 << 40  # elements along one dimension (an empty array may claim any shape)
 MAX_TEXT = 1 << 20  # characters in one string
 
 
@@ -127,6 +133,7 @@ class Decoder:
         self.buffers = buffers
         self.from_handle = from_handle
         self.nodes = 0
+        self.used: set[int] = set()  # buffer indices already turned into an array
 
     def decode(self, value: Any, depth: int = 0) -> Any:
         self.nodes += 1
@@ -174,14 +181,22 @@ class Decoder:
             raise ProtocolError(f"dtype {value.get('dtype')!r} is not allowed")
         if not isinstance(shape, list) or len(shape) > MAX_DIMS:
             raise ProtocolError("bad shape")
-        if not all(is_int(d) and d >= 0 for d in shape):
+        if not all(is_int(d) and 0 <= d <= MAX_DIM_SIZE for d in shape):
             raise ProtocolError("bad shape")
         if not is_int(index) or not 0 <= index < len(self.buffers):
             raise ProtocolError("bad buffer index")
+        if index in self.used:
+            raise ProtocolError(f"buffer {index} is used by more than one array")
+        self.used.add(index)
         raw = self.buffers[index]
         if math.prod(shape) * dtype[0].itemsize != len(raw):
             raise ProtocolError("buffer size does not match shape and dtype")
-        array = np.frombuffer(raw, dtype=dtype[0]).reshape(shape).copy()
+        try:
+            array = np.frombuffer(raw, dtype=dtype[0]).reshape(shape)
+        except ValueError as exc:  # a shape numpy refuses
+            raise ProtocolError(f"bad shape: {exc}") from exc
+        if not array.flags.writeable:  # bytes: copy; a received bytearray is used in place
+            array = array.copy()
         if tag == "ndarray":
             return array
         tensor = torch.from_numpy(array)
@@ -213,6 +228,8 @@ def check_handle(value: dict) -> dict:
     mro = value.get("mro", [])
     if not all(isinstance(t, str) and len(t) <= MAX_TEXT for t in texts.values()):
         raise ProtocolError("bad handle description")
-    if not isinstance(mro, list) or not all(isinstance(t, str) for t in mro) or len(mro) > 256:
+    if not isinstance(mro, list) or len(mro) > 256:
+        raise ProtocolError("bad handle mro")
+    if not all(isinstance(t, str) and len(t) <= 1000 for t in mro):
         raise ProtocolError("bad handle mro")
     return {"id": handle_id, "mro": mro, **texts}

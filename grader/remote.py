@@ -230,16 +230,22 @@ def _request(
         if not isinstance(error, dict):
             raise WorkerFailure("the worker sent a malformed answer")
         raise StudentError(
-            *(str(error.get(k, ""))[:20000] for k in ("type", "message", "traceback")), call=label
+            *(_text(error.get(k)) for k in ("type", "message", "traceback")), call=label
         )
     try:
         if raw_handle:
             return check_handle(answer["value"])
         decoder = Decoder(buffers, lambda h: Handle(worker, check_handle(h), label))
         return decoder.decode(answer.get("value"))
-    except (ProtocolError, KeyError, TypeError, AttributeError) as exc:
+    except (ProtocolError, KeyError, TypeError, AttributeError, ValueError) as exc:
         worker.close()
         raise WorkerFailure(f"the worker sent malformed data: {exc}") from exc
+
+
+def _text(value: Any, limit: int = 20000) -> str:
+    """A field of the worker's error report: a string, cut to ``limit``; anything else is
+    dropped (``str`` of a deeply nested list would recurse in the grader)."""
+    return value[:limit] if isinstance(value, str) else ""
 
 
 def _send_handle(value: Any, worker: Channel, sent: list[str]) -> dict:

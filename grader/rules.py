@@ -19,6 +19,10 @@ from fnmatch import fnmatchcase
 from torchgrade.course import Homework
 from torchgrade.specs import CellSpec
 
+# Syntax-tree nesting the rules read (and the loader accepts in an exercise): deeper code (a
+# 1,500-deep attribute chain) would exhaust the recursion of any reader, so it is flagged.
+MAX_AST_DEPTH = 200
+
 
 @dataclass(frozen=True)
 class Violation:
@@ -61,6 +65,15 @@ def check_rules(cells: list[CellSpec], homework: Homework) -> dict[str, Violatio
     aliases: dict[str, str] = {}
     defs: dict[str, tuple[ast.AST, CellSpec]] = {}
     trees = [(cell, _parse(cell)) for cell in cells]
+    for cell, tree in trees:
+        line = too_deep(tree) if tree else None
+        if line is not None:  # unreadable: every exercise with rules is flagged, none is read
+            name = f"code nested more than {MAX_AST_DEPTH} levels deep"
+            return {
+                exercise: Violation(exercise, name, "", cell.filename, line, "unreadable")
+                for section in homework.sections
+                for exercise in section.forbid
+            }
     for cell, tree in trees:
         for stmt in tree.body if tree else ():
             _bind(stmt, aliases)
@@ -139,6 +152,18 @@ def _binds(node: ast.AST, name: str) -> str | None:
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
         if node.func.id == "setattr" and len(node.args) >= 2:
             return "setattr" if _constant_text(node.args[1]) == name else None
+    return None
+
+
+def too_deep(tree: ast.AST, limit: int = MAX_AST_DEPTH) -> int | None:
+    """The line of the first node nested deeper than ``limit``, or ``None`` (no recursion)."""
+    stack = [(tree, 0, 1)]
+    while stack:
+        node, depth, line = stack.pop()
+        line = getattr(node, "lineno", line)
+        if depth > limit:
+            return line
+        stack.extend((child, depth + 1, line) for child in ast.iter_child_nodes(node))
     return None
 
 

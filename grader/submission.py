@@ -6,10 +6,13 @@ duplicated or unparsable cell. Nothing here executes student code: sources are o
 parsed by ``compile`` and ``ast``, and handed to the worker as text.
 """
 
+import ast
 import difflib
+import os
 import re
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,11 +29,14 @@ from torchgrade.cells import (
 )
 from torchgrade.course import Course, CourseError, Homework
 from torchgrade.errors import GraderError
+from torchgrade.rules import MAX_AST_DEPTH, too_deep
 from torchgrade.specs import CellSpec
 
 MAX_FILE_BYTES = 20 << 20
 MAX_ZIP_BYTES = 200 << 20
 MAX_ZIP_FILES = 2000
+MAX_ZIP_DEPTH = 16  # folders inside a zip (or a submitted folder) that are read
+MAX_NAME_BYTES = 255  # one path component, as file systems allow
 IMPORTS = "imports"
 SKIPPED_DIRS = {"__pycache__", ".ipynb_checkpoints", "__MACOSX", ".git"}
 _MAGIC = re.compile(r"^(\s*)([%!].*)$")
@@ -81,8 +87,12 @@ def load_submission(path: Path | str, course: Course) -> Submission:
         return _load_folder(path, course, shown=path)
     if path.suffix == ".zip":
         with tempfile.TemporaryDirectory(prefix="torchgrade-zip-") as tmp:
-            _extract_zip(path, Path(tmp))
-            submission = _load_folder(Path(tmp), course, shown=path)
+            notes = _extract_zip(path, Path(tmp))
+            try:
+                submission = _load_folder(Path(tmp), course, shown=path)
+            except SubmissionError as exc:  # say what was skipped: it may be why
+                raise SubmissionError("; ".join([str(exc), *notes[:5]])) from None
+        submission.notes[:0] = notes
         return submission
     module = _load_file(path, course, shown=path.name, single=True)
     if module is None:
@@ -123,13 +133,23 @@ def _load_folder(folder: Path, course: Course, shown: Path) -> Submission:
 
 
 def _walk(folder: Path):
-    for entry in folder.iterdir():
-        if entry.is_symlink() or entry.name.startswith(".") or entry.name in SKIPPED_DIRS:
+    """Every regular file under ``folder``, without links, hidden or skipped folders; folders
+    deeper than ``MAX_ZIP_DEPTH`` are not entered (no recursion: any depth is safe)."""
+    stack = [(folder, 0)]
+    while stack:
+        current, depth = stack.pop()
+        try:
+            entries = list(current.iterdir())
+        except OSError:
             continue
-        if entry.is_dir():
-            yield from _walk(entry)
-        elif entry.is_file():
-            yield entry
+        for entry in entries:
+            if entry.is_symlink() or entry.name.startswith(".") or entry.name in SKIPPED_DIRS:
+                continue
+            if entry.is_dir():
+                if depth < MAX_ZIP_DEPTH:
+                    stack.append((entry, depth + 1))
+            elif entry.is_file():
+                yield entry
 
 
 def _pick(candidates: list[LoadedModule], notes: list[str]) -> LoadedModule:
@@ -151,8 +171,19 @@ def _pick(candidates: list[LoadedModule], notes: list[str]) -> LoadedModule:
     return chosen[0]
 
 
-def _extract_zip(path: Path, target: Path) -> None:
-    """Extract safely: no absolute or ``..`` paths, no links, bounded size and count."""
+def _extract_zip(path: Path, target: Path) -> list[str]:
+    """Extract safely: no absolute or ``..`` paths, no links, bounded size, count, depth and
+    name length. A member that cannot be extracted (a name the file system refuses, a file
+    where a folder must go, a corrupt or encrypted entry) is skipped with a note; an archive
+    that cannot be read at all raises.
+
+    Returns:
+        the notes, one per skipped member.
+
+    Raises:
+        SubmissionError: not a zip file, or more files or bytes than the bounds.
+    """
+    notes: list[str] = []
     try:
         with zipfile.ZipFile(path) as archive:
             members = [m for m in archive.infolist() if not m.is_dir()]
@@ -161,17 +192,62 @@ def _extract_zip(path: Path, target: Path) -> None:
             if sum(m.file_size for m in members) > MAX_ZIP_BYTES:
                 raise SubmissionError(f"{path.name}: more than {MAX_ZIP_BYTES >> 20} MiB unpacked")
             for member in members:
-                name = Path(member.filename)
-                is_link = (member.external_attr >> 16) & 0o170000 == 0o120000
-                if name.is_absolute() or ".." in name.parts or is_link:
-                    continue
-                destination = target / name
-                destination.parent.mkdir(parents=True, exist_ok=True)
-                with archive.open(member) as src:
-                    data = src.read(MAX_FILE_BYTES + 1)
-                destination.write_bytes(data[:MAX_FILE_BYTES])
-    except zipfile.BadZipFile as exc:
+                problem = _member_problem(member) or _extract_member(archive, member, target)
+                if problem:
+                    notes.append(f"{path.name}: {_shown_name(member.filename)} {problem}; skipped")
+    except SubmissionError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
         raise SubmissionError(f"{path.name} is not a valid zip file: {exc}") from exc
+    return notes
+
+
+def _member_problem(member: zipfile.ZipInfo) -> str | None:
+    """Why a member's name cannot be extracted, or ``None``."""
+    name = member.filename.replace("\\", "/")
+    parts = [p for p in name.split("/") if p not in ("", ".")]
+    if name.startswith("/") or ".." in parts or not parts:
+        return "points outside the archive"
+    if (member.external_attr >> 16) & 0o170000 == 0o120000:
+        return "is a link"
+    if any(len(p.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES for p in parts):
+        return f"has a name longer than {MAX_NAME_BYTES} bytes"
+    if len(parts) - 1 > MAX_ZIP_DEPTH:  # folders above the file
+        return f"is nested deeper than {MAX_ZIP_DEPTH} folders"
+    return None
+
+
+def _extract_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, target: Path) -> str:
+    """Write one member under ``target``; why it could not be, or ``""``."""
+    parts = [p for p in member.filename.replace("\\", "/").split("/") if p not in ("", ".")]
+    destination = target.joinpath(*parts)
+    try:
+        with archive.open(member) as src:
+            data = src.read(MAX_FILE_BYTES + 1)
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        ValueError,
+        EOFError,
+        RuntimeError,
+        NotImplementedError,
+        zlib.error,
+    ) as exc:  # corrupt, encrypted, or an unknown compression method
+        return f"cannot be read ({type(exc).__name__}: {str(exc)[:200]})"
+    try:
+        os.makedirs(destination.parent, exist_ok=True)
+        with open(destination, "xb") as out:  # never over a file or folder already there
+            out.write(data[:MAX_FILE_BYTES])
+    except OSError as exc:  # `data` beside `data/x`, a name the file system refuses
+        return f"cannot be extracted ({exc.strerror or type(exc).__name__})"
+    return ""
+
+
+def _shown_name(name: str) -> str:
+    """A member's name as a note shows it: printable, at most 80 characters."""
+    text = name.encode("ascii", "backslashreplace").decode("ascii")
+    text = "".join(c if c.isprintable() else "?" for c in text)
+    return repr(text if len(text) <= 80 else text[:77] + "...")
 
 
 # ----------------------------------------------------------------------------- files
@@ -452,6 +528,15 @@ def _syntax_error(source: str, filename: str, first_line: int = 1) -> str | None
         return f"syntax error in {where}: {exc.msg}{text}"
     except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, absurd nesting
         return f"{filename} cannot be compiled: {type(exc).__name__}: {exc}"
+    try:  # compiles, but nested too deeply for the grader's readers (torchgrade.rules)
+        line = too_deep(ast.parse("\n" * (first_line - 1) + source, filename))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        line = first_line
+    if line is not None:
+        return (
+            f"{filename}, line {line}: code nested more than {MAX_AST_DEPTH} levels deep "
+            "cannot be checked; write it flatter"
+        )
     return None
 
 

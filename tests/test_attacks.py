@@ -9,6 +9,7 @@ Submissions here hold only the cells under attack, so the other sections fail fa
 
 import dataclasses
 import os
+import resource
 import time
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 from helpers import ROOT, gone, need_bwrap
 
 from torchgrade.grading import grade
+from torchgrade.plugin import feedback
 from torchgrade.report.table import render
 
 pytestmark = pytest.mark.slow
@@ -118,3 +120,95 @@ def test_hang_crash_and_fork_bomb_are_bounded_and_leave_nothing(tmp_path, course
     assert elapsed < 120, elapsed
     if os.geteuid() == 0:  # the submission ran as a uid of its own: none of it may remain
         assert gone(int(report.isolation["user"].split()[1]))
+
+
+def test_a_forged_reply_costs_the_grader_bounded_memory(tmp_path, course):
+    """The worker answers a call with 4,000 tensors that all name one 1 MiB buffer: decoded
+    naively, 4 GB in the grader (a reply the test unpacks once reached 23 GB). It is refused:
+    the test fails against the submission, and the grader's peak memory barely moves."""
+    body = (
+        "# EXERCISE 1.3 — LogisticRegression\n"
+        "import gc, os\n"
+        "def _forge():\n"
+        "    from torchgrade.framing import send_message\n"
+        "    server = next(o for o in gc.get_objects() if type(o).__name__ == 'Server')\n"
+        "    tensor = {'t': 'tensor', 'dtype': 'uint8', 'shape': [1 << 20], 'buf': 0}\n"
+        "    send_message(server.sock, {'ok': True, 'value': [tensor] * 4000}, [bytes(1 << 20)])\n"
+        "    os._exit(0)\n"
+        "class LogisticRegression(nn.Module):\n"
+        "    def __init__(self, d):\n"
+        "        super().__init__()\n        self.w = nn.Parameter(torch.zeros(d, 1))\n"
+        "    def forward(self, X):\n        _forge()\n"
+    )
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB
+    report = _grade(tmp_path, body, course)
+    grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    section = _section(report, "1.3")
+    assert section.score == 0 and not report.errors
+    messages = " ".join(t.message for t in section.tests)
+    assert "used by more than one array" in messages, messages
+    assert grown_mib < 1024, grown_mib
+
+
+def test_a_value_that_breaks_a_message_counts_against_the_student(tmp_path, course):
+    """An integer too large for a float once broke the tests' messages ("grader error — not
+    your fault", exit 2); now the message says what came back and the test simply fails."""
+    body = (
+        "# EXERCISE 1.3 — LogisticRegression\n"
+        "class LogisticRegression(nn.Module):\n"
+        "    def __init__(self, d):\n"
+        "        super().__init__()\n        self.w = nn.Parameter(torch.zeros(d, 1))\n"
+        "    def forward(self, X):\n        return 10 ** 400\n\n\n"
+        "# EXERCISE 1.5 — accuracy\n"
+        "def accuracy(y_pred, y_true):\n    return 10 ** 400\n"
+    )
+    report = _grade(tmp_path, body, course)
+    assert not report.errors, [t.message for t in report.errors]
+    for section_id in ("1.3", "1.5"):
+        assert _section(report, section_id).score < _section(report, section_id).max_points
+    messages = " ".join(t.message for t in _section(report, "1.3").tests)
+    assert "an integer of 401 digits" in messages, messages
+
+
+class _Unprintable(Exception):
+    def __str__(self) -> str:
+        raise RuntimeError("no")
+
+
+@pytest.mark.parametrize(
+    ("exc", "during_test", "blame"),
+    [
+        (OverflowError("int too large to convert to float"), True, "student"),
+        (TypeError("unsupported format string passed to Handle.__format__"), True, "student"),
+        (_Unprintable(), True, "student"),
+        (NameError("name 'helper' is not defined"), True, "grader"),  # a bug of the suite
+        (ValueError("fixture"), False, "grader"),  # outside the test's own code
+    ],
+)
+def test_exceptions_from_a_students_value_are_the_students(exc, during_test, blame):
+    message, who = feedback(exc, during_test=during_test)
+    assert who == blame and message
+
+
+def test_a_template_cannot_blame_cells_it_was_never_sent(tmp_path, course):
+    """A cell that announces made-up cells, then hangs: believed, each made-up cell would be
+    blamed for the hang and the template restarted without it, forever. The report may name
+    only cells the grader sent, so the real cell is blamed once and the rest is graded."""
+    body = (
+        "# EXERCISE 1.3 — LogisticRegression\n"
+        "import gc, os, time\n"
+        "from torchgrade.framing import send_message\n"
+        "_t = next(o for o in gc.get_objects() if type(o).__name__ == 'Template')\n"
+        "send_message(_t.ctrl, {'event': 'cell', 'module': 'hw1_basics', "
+        "'key': os.urandom(8).hex()})\n"
+        "time.sleep(3600)\n\n\n"
+        "# EXERCISE 1.4 — sigmoid\n"
+        "def sigmoid(z):\n    return 1 / (1 + torch.exp(-z))\n"
+    )
+    start = time.monotonic()
+    report = _grade(tmp_path, body, course, test_timeout_s=5, import_timeout_s=5)
+    assert time.monotonic() - start < 180
+    assert _section(report, "1.3").score == 0 and _section(report, "1.3").reason
+    sigmoid = [t for t in _section(report, "1.4").tests if "sigmoid" in t.name]
+    assert any(t.outcome == "passed" for t in sigmoid), [t.message for t in sigmoid]
+    assert not report.errors

@@ -121,3 +121,31 @@ def test_a_template_refuses_malformed_requests(message):
 def test_the_grader_refuses_malformed_answers(read, message):
     with pytest.raises(ControlError):
         read(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"event": "cell", "module": "sub", "key": "forged-1"},  # a cell it was never sent
+        {"event": "cell", "module": "other", "key": "double"},
+        {"event": "loaded", "modules": {"other": {"errors": {}, "missing": []}}},
+        {"event": "loaded", "modules": {"sub": {"errors": {"forged": {"type": "X"}}}}},
+        {"event": "loaded", "modules": {"sub": {"missing": ["not_expected"]}}},
+        {"event": "loaded", "modules": {"sub": {"errors": {"double": {"type": "X", "rce": ""}}}}},
+        {"event": "loaded", "modules": {"sub": {"errors": {"double": {"message": 5}}}}},
+        {"event": "loaded", "modules": {"sub": []}},
+    ],
+)
+def test_a_forged_load_report_is_refused(message):
+    """The template runs student code: its report may name only what the grader sent it."""
+    with pytest.raises(ControlError):
+        control.read_load_event(message, modules=MODULES)
+
+
+def test_a_load_report_costs_bounded_text():
+    long = {"type": "E" * 10**6, "message": "m" * 10**6, "traceback": ""}
+    event = control.loaded_event({"sub": {"double": long}}, {"sub": ["a"]})
+    loaded = control.read_load_event(event, modules=MODULES)
+    kept = loaded.errors["sub"]["double"]
+    assert max(len(v) for v in kept.values()) == control.MAX_ERROR_TEXT
+    assert loaded.missing == {"sub": ["a"]}

@@ -33,8 +33,12 @@ def _entry(course, student: str, scores: dict[str, float], status: str = "graded
         for section in assignment.sections:
             got = section.points * scores.get(assignment.id, 1.0)
             test = TestResult(
-                id=f"t::{section.id}", name="t", section=section.id, points=section.points,
-                score=got, outcome="passed" if got == section.points else "failed",
+                id=f"t::{section.id}",
+                name="t",
+                section=section.id,
+                points=section.points,
+                score=got,
+                outcome="passed" if got == section.points else "failed",
                 message="" if got == section.points else "wrong",
             )
             sections.append(SectionResult(section.id, section.title, section.points, [test]))
@@ -133,11 +137,30 @@ def test_lms_file_names_belong_to_their_students(course, tmp_path):
 
 
 def test_cells_that_would_start_a_formula_are_neutralised(course):
-    entry = _entry(course, "=HYPERLINK(\"http://x\")", {})
+    entry = _entry(course, '=HYPERLINK("http://x")', {})
     entry.sources = ["+cmd|' /C calc'!A0_hw1_basics.py"]
     text = gradebook.render([entry], course)
     row = _read(text)[1]
     assert row["student"].startswith("'=") and row["sources"].startswith("'+")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        '=HYPERLINK("http://x","open")_hw1_basics.py',
+        ' =HYPERLINK("http://x")_hw1_basics.py',  # an importer may strip the space
+        "\uff1dHYPERLINK(1)_hw1_basics.py",  # full-width equals sign
+        "@SUM(1)_hw1_basics.py",
+        "\n=1+1_hw1_basics.py",
+    ],
+)
+def test_a_file_name_that_starts_a_formula_is_text_in_every_cell(course, name):
+    """The student id and the sources both come from the submitted file's name."""
+    entry = _entry(course, name.removesuffix("_hw1_basics.py"), {})
+    entry.sources = [name, "other.py"]
+    row = _read(gradebook.render([entry], course))[1]
+    for column in ("student", "sources"):
+        assert row[column].startswith("'"), (column, row[column])
 
 
 def test_the_gradebook_command_merges_the_exam_without_regrading(course, tmp_path, capsys):

@@ -2,15 +2,20 @@
 
 import json
 import math
+import select
 import socket
 import struct
+import threading
+import tracemalloc
 
 import numpy as np
 import pytest
 import torch
 
 from torchgrade.framing import (
+    MAX_BUFFERS,
     MAX_HEADER,
+    MAX_REPLY_HEADER,
     PeerClosed,
     ProtocolError,
     Timeout,
@@ -151,3 +156,81 @@ def test_deadline_bounds_a_trickling_peer():
         a.close()
         with pytest.raises(PeerClosed):
             recv_message(b)
+
+
+def test_one_buffer_backs_one_array_only():
+    """A reply naming one buffer a thousand times is refused, not copied a thousand times."""
+    tensor = {"t": "tensor", "dtype": "uint8", "shape": [1 << 20], "buf": 0}
+    with pytest.raises(ProtocolError, match="more than one array"):
+        Decoder([bytearray(1 << 20)], lambda h: h).decode([tensor] * 1000)
+
+
+def test_received_buffers_are_used_in_place():
+    buffer = bytearray(np.arange(4, dtype=np.float32).tobytes())
+    value = {"t": "tensor", "dtype": "float32", "shape": [4], "buf": 0}
+    tensor = Decoder([buffer], lambda h: h).decode(value)
+    buffer[:4] = np.float32(7).tobytes()  # the tensor is a view of what was received
+    assert tensor.tolist() == [7.0, 1.0, 2.0, 3.0]
+
+
+@pytest.mark.parametrize("shape", [[0, 1 << 50], [0] + [1 << 40] * 15, [1 << 41, 0]])
+def test_empty_arrays_cannot_claim_absurd_shapes(shape):
+    value = {"t": "ndarray", "dtype": "float64", "shape": shape, "buf": 0}
+    with pytest.raises(ProtocolError, match="bad shape"):
+        Decoder([b""], lambda h: h).decode(value)
+
+
+def _peak_while_receiving(raw: bytes) -> int:
+    """Peak bytes allocated by recv_message(max_header=MAX_REPLY_HEADER) reading ``raw``,
+    which it must refuse."""
+    a, b = socket.socketpair()
+    with a, b:
+        a.setblocking(False)
+        sender = threading.Thread(target=_send_all, args=(a, raw))
+        sender.start()
+        tracemalloc.start()
+        try:
+            with pytest.raises(ProtocolError):
+                recv_message(b, max_header=MAX_REPLY_HEADER)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+            b.close()
+            sender.join()
+
+
+def _send_all(sock, raw: bytes) -> None:
+    view = memoryview(raw)
+    while view:
+        select.select([], [sock], [], 5)
+        try:
+            view = view[sock.send(view) :]
+        except BlockingIOError:
+            continue
+        except OSError:  # the reader refused and closed
+            return
+
+
+def test_a_forged_header_costs_what_was_sent_not_what_was_claimed():
+    # 32 MiB claimed: refused from the 4 length bytes alone.
+    assert _peak_while_receiving(struct.pack("!I", 32 << 20) + b"{" * 1000) < 1 << 20
+    # Claimed within bounds, but the sender stops early: memory follows the bytes sent.
+    a, b = socket.socketpair()
+    with a, b:
+        a.sendall(struct.pack("!I", MAX_REPLY_HEADER) + b"{" * 100)
+        a.shutdown(socket.SHUT_WR)
+        with pytest.raises(PeerClosed):
+            recv_message(b, max_header=MAX_REPLY_HEADER)
+
+
+def test_a_header_of_many_small_values_is_refused_before_parsing():
+    """8 MiB of ``[],[],...`` would parse to ~200 MB of lists; it is counted and refused."""
+    body = b"[" + b"[]," * ((MAX_REPLY_HEADER - 10) // 3) + b"[]]"
+    raw = struct.pack("!I", len(body)) + body
+    peak = _peak_while_receiving(raw)
+    assert peak < 3 * MAX_REPLY_HEADER, peak
+
+
+def test_buffer_count_is_bounded():
+    body = json.dumps({"buffers": [0] * (MAX_BUFFERS + 1)}).encode()
+    _peak_while_receiving(struct.pack("!I", len(body)) + body)  # refused (ProtocolError)

@@ -143,3 +143,14 @@ def test_local_names_and_other_exercises_are_not_bindings(course):
         "    def forward(self, X):\n        return getattr(self, 'w').sum() + X @ self.w\n"
     )
     assert _violations(course, code) == {}
+
+
+@pytest.mark.parametrize(
+    "code", ["x = torch" + ".a" * 1500 + "\n", "LogisticRegression = nn" + ".a" * 1500 + "\n"]
+)
+def test_code_too_deep_to_read_is_flagged_not_a_crash(course, code):
+    """A 1,500-deep attribute chain crashed the rules with RecursionError; no rule can read it,
+    so every exercise with rules is flagged as unreadable (its own cell is refused earlier)."""
+    found = _violations(course, code)
+    assert found and all(v.kind == "unreadable" for v in found.values())
+    assert "nested more than 200 levels deep" in found["LogisticRegression"].message()

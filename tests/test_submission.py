@@ -51,9 +51,7 @@ def test_missing_and_renamed_cells_are_named(tmp_path, course):
     start = text.index("# EXERCISE 1.4 — bce_los")
     gone = text[:start] + text[text.index("# EXERCISE 1.5", start) :]
     module = _module(
-        load_submission(
-            write_notebook(tmp_path / "gone.ipynb", notebook_from_module(gone)), course
-        )
+        load_submission(write_notebook(tmp_path / "gone.ipynb", notebook_from_module(gone)), course)
     )
     assert "`# EXERCISE 1.4 — bce_loss`" in module.problems["bce_loss"]
 
@@ -201,6 +199,64 @@ def test_zip_is_extracted_safely(tmp_path, course):
     (tmp_path / "bad.zip").write_bytes(b"PK not really")
     with pytest.raises(SubmissionError, match="not a valid zip"):
         load_submission(tmp_path / "bad.zip", course)
+
+
+def _zip(path, members):
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in members:
+            z.writestr(name, data)
+    return path
+
+
+def _link(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name)
+    info.external_attr = 0o120777 << 16
+    return info
+
+
+def test_unextractable_zip_members_are_skipped_with_a_note(tmp_path, course):
+    """Each of these crashed the grader; now the member is skipped and the rest graded."""
+    solution = solution_text()
+    archive = _zip(
+        tmp_path / "submission.zip",
+        [
+            ("a" * 300 + ".py", "x = 1"),  # a name no file system takes
+            ("data", "a file"),
+            ("data/x.py", "where a folder is needed"),
+            ("../escape.py", "x"),
+            ("/".join(["d"] * 1100) + "/deep.py", "x"),  # pathlib's mkdir recursed on this
+            (_link("link.py"), "/etc/passwd"),
+            ("hw1_basics.py", solution),
+        ],
+    )
+    submission = load_submission(archive, course)
+    assert _module(submission).origin == "hw1_basics.py"
+    notes = "\n".join(submission.notes)
+    assert "longer than 255 bytes; skipped" in notes
+    assert "'data/x.py' cannot be extracted" in notes
+    assert "'../escape.py' points outside the archive" in notes
+    assert "nested deeper than 16 folders" in notes
+    assert "'link.py' is a link" in notes
+
+
+def test_corrupt_zip_members_are_skipped_and_an_empty_result_says_why(tmp_path, course):
+    archive = _zip(tmp_path / "broken.zip", [("hw1_basics.py", solution_text())])
+    raw = bytearray(archive.read_bytes())
+    at = raw.index(b"# IMPORTS")  # stored uncompressed: flip a byte of the data, not the CRC
+    raw[at] ^= 0xFF
+    archive.write_bytes(bytes(raw))
+    with pytest.raises(SubmissionError, match=r"'hw1_basics\.py' cannot be read .*CRC"):
+        load_submission(archive, course)
+
+
+def test_code_nested_too_deeply_costs_its_exercise_only(tmp_path, course):
+    """A 1,500-deep attribute chain compiles, but would exhaust any recursive reader."""
+    marker = "# EXERCISE 1.3 — LogisticRegression\n"
+    text = solution_text().replace(marker, marker + "_deep = torch" + ".a" * 1500 + "\n", 1)
+    (tmp_path / f"{HW}.py").write_text(text, encoding="utf-8")
+    module = _module(load_submission(tmp_path / f"{HW}.py", course))
+    assert "nested more than 200 levels deep" in module.problems["LogisticRegression"]
+    assert set(module.problems) == {"LogisticRegression"}
 
 
 def test_nothing_gradable_is_a_clear_error(tmp_path, course):

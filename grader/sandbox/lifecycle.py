@@ -24,13 +24,21 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from torchgrade import control
 from torchgrade.control import ControlError, Op
 from torchgrade.course import Limits
-from torchgrade.framing import PeerClosed, ProtocolError, Timeout, recv_message, send_message
+from torchgrade.framing import (
+    MAX_REPLY_HEADER,
+    PeerClosed,
+    ProtocolError,
+    Timeout,
+    recv_message,
+    send_message,
+)
 from torchgrade.sandbox.cgroup import MemoryCgroup, memory_cgroup
 from torchgrade.sandbox.cputime import CpuClock, locate
 from torchgrade.sandbox.policy import (
@@ -136,7 +144,7 @@ class Worker:
             self.sock.settimeout(self._left())
             send_message(self.sock, header, buffers)
             self._wait_for_answer()
-            return recv_message(self.sock, self.deadline)
+            return recv_message(self.sock, self.deadline, MAX_REPLY_HEADER)
         except (Timeout, TimeoutError) as exc:
             raise self._stop(self.cpu_used()) from exc
         except PeerClosed as exc:
@@ -490,7 +498,8 @@ class Sandbox:
         ends = time.monotonic() + min(timeout, self._budget_left())
         while True:
             try:
-                event = self._ask(max(0.001, ends - time.monotonic()), control.read_load_event)
+                read = partial(control.read_load_event, modules=modules)
+                event = self._ask(max(0.001, ends - time.monotonic()), read)
             except SandboxError as exc:
                 self._check_budget()
                 if current is None:
@@ -590,7 +599,7 @@ def _answer(
         SandboxError: the process is gone or sent something the protocol does not allow.
     """
     try:
-        header, _ = recv_message(sock, time.monotonic() + timeout)
+        header, _ = recv_message(sock, time.monotonic() + timeout, MAX_REPLY_HEADER)
     except Timeout as exc:
         raise SandboxTimeout(f"no answer from {who} within {timeout:g} s") from exc
     except ProtocolError as exc:

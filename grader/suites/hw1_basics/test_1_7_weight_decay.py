@@ -126,12 +126,14 @@ def test_weight_decay_2c_step_equals_step_on_loss_plus_l2_penalty(student, seed)
 
 @pytest.mark.points(0.25)
 @pytest.mark.public
-def test_fit_trains_in_train_mode_and_leaves_eval_mode(student, seed):
+def test_fit_trains_in_train_mode_and_leaves_eval_mode(student, seed, worker_seed):
     X, y = linear_data(seed, 50, 2)
     model = _remote_net(student, twin_values(seed, 2, 8), 2, 8, record=True)
     model.eval()  # fit must switch to train() itself
     what = "fit(model, X, y, epochs=4, batch_size=16) for X of shape (50, 2)"
-    expect.losses(student.hw1_basics.fit(model, X, y, epochs=4, batch_size=16, seed=seed), 4, what)
+    expect.losses(
+        student.hw1_basics.fit(model, X, y, epochs=4, batch_size=16, seed=worker_seed), 4, what
+    )
     batches = [training for training, size in model.calls() if size <= 16]
     assert batches, f"{what} never called the model on a mini-batch"
     assert all(batches), f"{what} should call model.train() before training on the mini-batches"
@@ -139,7 +141,7 @@ def test_fit_trains_in_train_mode_and_leaves_eval_mode(student, seed):
 
 
 @pytest.mark.points(0.25)
-def test_fit_steps_and_losses_match_reference(student, ref, seed):
+def test_fit_steps_and_losses_match_reference(student, ref, seed, worker_seed):
     """Two runs whose outcome does not depend on how the rows are shuffled.
 
     With batch_size >= n every epoch is one full-batch step: the weights after ``epochs``
@@ -161,7 +163,7 @@ def test_fit_steps_and_losses_match_reference(student, ref, seed):
     if seed % 2:
         y = y.reshape(n, 1)  # both label shapes, across runs
     values = twin_values(seed, d, 7)
-    kwargs = {"lr": lr, "weight_decay": weight_decay, "batch_size": batch_size, "seed": seed}
+    kwargs = {"lr": lr, "weight_decay": weight_decay, "batch_size": batch_size, "seed": worker_seed}
     model = _remote_net(student, values, d, 7)
     what = (
         f"fit(model, X, y, lr={lr}, weight_decay={weight_decay}, epochs={epochs}, "
@@ -191,7 +193,9 @@ def test_fit_steps_and_losses_match_reference(student, ref, seed):
     model = _remote_net(student, values, d, 7)
     what = f"fit(model, X, y, lr=0.0, epochs=3, batch_size={batch_size}) for {n} rows"
     losses = expect.losses(
-        student.hw1_basics.fit(model, X, y, lr=0.0, epochs=3, batch_size=batch_size, seed=seed),
+        student.hw1_basics.fit(
+            model, X, y, lr=0.0, epochs=3, batch_size=batch_size, seed=worker_seed
+        ),
         3,
         what,
     )
@@ -204,7 +208,7 @@ def test_fit_steps_and_losses_match_reference(student, ref, seed):
 
 
 @pytest.mark.points(0.25)
-def test_fit_uses_mini_batches_of_batch_size(student, seed):
+def test_fit_uses_mini_batches_of_batch_size(student, seed, worker_seed):
     g = torch.Generator().manual_seed(seed)
     batch_size = int(torch.randint(8, 33, (1,), generator=g))
     full = int(torch.randint(3, 8, (1,), generator=g))
@@ -213,7 +217,7 @@ def test_fit_uses_mini_batches_of_batch_size(student, seed):
     X, y = linear_data(seed, n, 2)
     model = _remote_net(student, twin_values(seed, 2, 6), 2, 6, record=True)
     what = f"fit(model, X, y, epochs={epochs}, batch_size={batch_size}) for {n} rows"
-    student.hw1_basics.fit(model, X, y, epochs=epochs, batch_size=batch_size, seed=seed)
+    student.hw1_basics.fit(model, X, y, epochs=epochs, batch_size=batch_size, seed=worker_seed)
     sizes = [size for training, size in model.calls() if training]
     assert sizes.count(batch_size) == epochs * full, (
         f"{what} should train on {full} batches of {batch_size} rows per epoch "
@@ -228,7 +232,7 @@ def test_fit_uses_mini_batches_of_batch_size(student, seed):
 
 
 @pytest.mark.points(0.25)
-def test_fit_is_deterministic_for_a_seed(student, seed):
+def test_fit_is_deterministic_for_a_seed(student, seed, worker_seed):
     """Two fits of identical models with the same ``seed`` give identical weights, and a
     different ``seed`` gives different ones. The global RNG is reset to the same state before
     each fit, so a fit that draws dropout masks from it is not penalised; a fit that ignores
@@ -237,7 +241,7 @@ def test_fit_is_deterministic_for_a_seed(student, seed):
     values = twin_values(seed, 2, 6)
     fit = student.hw1_basics.fit
     results = []
-    for fit_seed in (seed, seed, seed + 1):
+    for fit_seed in (worker_seed, worker_seed, worker_seed + 1):
         model = _remote_net(student, values, 2, 6)
         student.torch.manual_seed(12345)
         fit(model, X, y, lr=0.2, epochs=3, batch_size=16, seed=fit_seed)
@@ -253,7 +257,7 @@ def test_fit_is_deterministic_for_a_seed(student, seed):
 
 
 @pytest.mark.points(0.25)
-def test_fit_weight_decay_shrinks_the_weights(student, seed):
+def test_fit_weight_decay_shrinks_the_weights(student, seed, worker_seed):
     """The same fit (same start, same seed) with and without weight decay: the parameter norm
     with it must be at most MAX_NORM_RATIO of the norm without (bench/thresholds.py gives the
     reference's ratios over 100 seeds)."""
@@ -263,7 +267,9 @@ def test_fit_weight_decay_shrinks_the_weights(student, seed):
     for weight_decay in (0.0, DECAY["weight_decay"]):
         model = _remote_net(student, values, DECAY_DATA["d"], 8)
         student.torch.manual_seed(12345)
-        student.hw1_basics.fit(model, X, y, **{**DECAY, "weight_decay": weight_decay}, seed=seed)
+        student.hw1_basics.fit(
+            model, X, y, **{**DECAY, "weight_decay": weight_decay}, seed=worker_seed
+        )
         norms.append(_flat(student.probes.named_parameters(model)).norm().item())
     ratio = norms[1] / norms[0]
     assert ratio <= MAX_NORM_RATIO, (
