@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
 from torchgrade.course import Homework
+from torchgrade.protocol import DataOp, data_request
 from torchgrade.results import Flag, TestResult
 from torchgrade.specs import Channel, WorkerFailure
 
@@ -54,7 +55,7 @@ class DispatchLog:
         self.touched[nodeid] = set(touched)
         try:
             worker.start_clock(READ_TIMEOUT_S)
-            answer, _ = worker.request({"op": "dispatch"})
+            answer, _ = worker.request(data_request(DataOp.DISPATCH))
         except (WorkerFailure, OSError) as exc:  # ended, timed out, or its socket is gone
             self.unread[nodeid] = str(exc)[:MAX_FIELD]
             return

@@ -276,6 +276,20 @@ def _describe(error: dict) -> str:
     return f"{text}\n{trace}" if trace else text
 
 
+def _forget_suite_modules(suite: Path) -> None:
+    """Drop the suite's test modules from ``sys.modules`` once it ran.
+
+    pytest's importlib mode names a test module after its path under the rootdir and reuses a
+    module already imported under that name: another course's suite of the same layout (a
+    course kept elsewhere, a test's small course) would otherwise run in its place.
+    """
+    root = suite.resolve()
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None)
+        if path and root in Path(path).resolve().parents:
+            del sys.modules[name]
+
+
 def _run_pytest(suite: Path, plugin: GraderPlugin) -> None:
     """Run one hidden suite in this process with the plugin; pytest's own output is hidden."""
     if not suite.is_dir():
@@ -296,8 +310,11 @@ def _run_pytest(suite: Path, plugin: GraderPlugin) -> None:
     ]
     args += ["-p", "no:cacheprovider", "-p", "no:unraisableexception"]
     captured = io.StringIO()
-    with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
-        code = pytest.main(args, plugins=[plugin])
+    try:
+        with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
+            code = pytest.main(args, plugins=[plugin])
+    finally:
+        _forget_suite_modules(suite)
     if plugin.suite_errors:
         raise SuiteError("\n".join(plugin.suite_errors))
     fine = (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED)

@@ -17,6 +17,7 @@ import pytest
 from torchgrade import events, seeds
 from torchgrade.course import Course, Homework, Limits
 from torchgrade.dispatch_log import DispatchLog
+from torchgrade.protocol import DataOp, data_request
 from torchgrade.remote import ExerciseOutOfTime, ExerciseUnavailable, StudentError, StudentProxy
 from torchgrade.results import TestResult
 from torchgrade.specs import OUT_OF_TIME, OutOfTime, SandboxError, WorkerFailure
@@ -180,9 +181,9 @@ class GraderPlugin:
         worker.start_clock(resolve_timeout(request.node, self.limits))
         # Seed torch, numpy and random in the worker: the student's own randomness is fixed,
         # by a seed from which the test's data seed does not follow (torchgrade.seeds).
-        worker.request({"op": "seed", "value": worker_seed})
+        worker.request(data_request(DataOp.SEED, value=worker_seed))
         # Record the torch ops this section's exercises dispatch (torchgrade.worker.dispatch).
-        worker.request({"op": "watch", "forbid": self.dispatch.rules_for(section)})
+        worker.request(data_request(DataOp.WATCH, forbid=self.dispatch.rules_for(section)))
         proxy = StudentProxy(worker, self.modules, self.exercise_problems, self.out_of_time)
         yield proxy
         try:

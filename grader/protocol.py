@@ -24,6 +24,7 @@ payload (:data:`torchgrade.framing.MAX_PAYLOAD`), without a copy when the buffer
 
 import math
 from collections.abc import Callable
+from enum import Enum
 from typing import Any
 
 import numpy as np
@@ -55,6 +56,32 @@ MAX_TEXT = 1 << 20  # characters in one string
 
 
 # ----------------------------------------------------------------------------- encoding
+
+
+class DataOp(str, Enum):
+    """The requests the trusted side sends a worker, each answered by ``Server.op_<value>``.
+
+    ``{"op": DataOp.CALL.value, ...}`` on the wire (:func:`data_request` builds one). The control
+    protocol between the grader and the sandbox's long-lived processes is
+    :mod:`torchgrade.control`'s; this is the data protocol of one test's worker.
+    """
+
+    SEED = "seed"  # seed torch, numpy and random: {"value"}
+    MODULE = "module"  # import a module, answer a handle: {"name"}
+    GETATTR = "getattr"  # {"target", "name"}
+    SETATTR = "setattr"  # {"target", "name", "value"}
+    CALL = "call"  # {"target", "args", "kwargs"}
+    GETITEM = "getitem"  # {"target", "key"}
+    LEN = "len"  # {"target"}
+    LIST = "list"  # iterate a handle into a list: {"target"}
+    REPR = "repr"  # {"target"}
+    WATCH = "watch"  # record the torch ops the next requests dispatch: {"forbid"}
+    DISPATCH = "dispatch"  # the record so far, as JSON text
+
+
+def data_request(op: DataOp, **fields: Any) -> dict:
+    """A request header: ``{"op": op.value, **fields}``."""
+    return {"op": op.value, **fields}
 
 
 class Encoder:

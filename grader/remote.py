@@ -9,7 +9,7 @@ handle. Objects never cross: a handle is an id the worker resolves.
 from typing import Any
 
 from torchgrade.framing import ProtocolError
-from torchgrade.protocol import Decoder, Encoder, check_handle
+from torchgrade.protocol import DataOp, Decoder, Encoder, check_handle, data_request
 from torchgrade.specs import Channel, OutOfTime, WorkerFailure
 
 
@@ -75,14 +75,14 @@ class Handle:
             raise AttributeError(name)  # keep Python's and pytest's protocol probes local
         return _request(
             self._worker,
-            {"op": "getattr", "target": self._id, "name": name},
+            data_request(DataOp.GETATTR, target=self._id, name=name),
             f"{self._label}.{name}",
         )
 
     def __setattr__(self, name: str, value: Any) -> None:
         _request(
             self._worker,
-            {"op": "setattr", "target": self._id, "name": name},
+            data_request(DataOp.SETATTR, target=self._id, name=name),
             f"{self._label}.{name} = ...",
             value=value,
         )
@@ -90,7 +90,7 @@ class Handle:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return _request(
             self._worker,
-            {"op": "call", "target": self._id},
+            data_request(DataOp.CALL, target=self._id),
             f"{self._label}(...)",
             args=list(args),
             kwargs=dict(kwargs),
@@ -98,17 +98,22 @@ class Handle:
 
     def __getitem__(self, key: Any) -> Any:
         return _request(
-            self._worker, {"op": "getitem", "target": self._id}, f"{self._label}[...]", key=key
+            self._worker,
+            data_request(DataOp.GETITEM, target=self._id),
+            f"{self._label}[...]",
+            key=key,
         )
 
     def __len__(self) -> int:
-        n = _request(self._worker, {"op": "len", "target": self._id}, f"len({self._label})")
+        n = _request(self._worker, data_request(DataOp.LEN, target=self._id), f"len({self._label})")
         if not isinstance(n, int) or isinstance(n, bool) or n < 0:
             raise WorkerFailure(f"len({self._label}) did not return a length")
         return n
 
     def __iter__(self):
-        items = _request(self._worker, {"op": "list", "target": self._id}, f"list({self._label})")
+        items = _request(
+            self._worker, data_request(DataOp.LIST, target=self._id), f"list({self._label})"
+        )
         if not isinstance(items, list):
             raise WorkerFailure(f"list({self._label}) did not return a list")
         return iter(items)
@@ -178,7 +183,9 @@ class StudentProxy:
 
     def import_module(self, name: str) -> Handle:
         if name not in self._cache:
-            info = _request(self._worker, {"op": "module", "name": name}, name, raw_handle=True)
+            info = _request(
+                self._worker, data_request(DataOp.MODULE, name=name), name, raw_handle=True
+            )
             if name in self._homeworks:
                 self._cache[name] = RemoteModule(
                     self._worker,

@@ -234,3 +234,12 @@ def test_a_header_of_many_small_values_is_refused_before_parsing():
 def test_buffer_count_is_bounded():
     body = json.dumps({"buffers": [0] * (MAX_BUFFERS + 1)}).encode()
     _peak_while_receiving(struct.pack("!I", len(body)) + body)  # refused (ProtocolError)
+
+
+def test_every_data_op_has_its_handler_in_the_worker_and_no_handler_is_unnamed():
+    from torchgrade.protocol import DataOp, data_request
+    from torchgrade.worker.server import Server
+
+    handlers = {name.removeprefix("op_") for name in dir(Server) if name.startswith("op_")}
+    assert handlers == {op.value for op in DataOp}
+    assert data_request(DataOp.CALL, target=2) == {"op": "call", "target": 2}

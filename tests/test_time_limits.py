@@ -223,6 +223,8 @@ def test_a_test_that_waits_twice_is_a_time_limit_and_costs_its_exercise_once(
 )
 def test_blame_goes_to_the_exercise_called_else_to_those_handed_to_a_probe(course, calls, blamed):
     plugin = GraderPlugin(
+        course=course,
+        secret=b"",
         homework=course.homework("hw1_basics"),
         spawn=lambda: None,
         section_problems={},

@@ -13,12 +13,12 @@ import sys
 from typing import Any
 
 from torchgrade.framing import PeerClosed, recv_message, send_message
-from torchgrade.protocol import Decoder, Encoder
+from torchgrade.protocol import DataOp, Decoder, Encoder, data_request
 from torchgrade.worker import dispatch
 from torchgrade.worker.loader import MAX_MESSAGE, describe_exception
 
 # Requests about the recorder itself are served without it.
-_UNWATCHED = {"watch", "dispatch"}
+_UNWATCHED = {DataOp.WATCH, DataOp.DISPATCH}
 
 
 class Server:
@@ -44,10 +44,10 @@ class Server:
         """Answer one request: ``{"ok": True, "value": v}`` or ``{"ok": False, "error": e}``."""
         try:
             decoder = Decoder(buffers, lambda h: self.objects[h["id"]])
-            op = request["op"]
-            watching = self.recorder.watching(op)
+            op = DataOp(request["op"])
+            watching = self.recorder.watching(op.value)
             with contextlib.nullcontext() if op in _UNWATCHED else watching:
-                value = getattr(self, "op_" + op)(request, decoder)
+                value = getattr(self, "op_" + op.value)(request, decoder)
                 encoder = Encoder(self.register)
                 encoded = encoder.encode(value)
             return {"ok": True, "value": encoded}, encoder.buffers
@@ -64,10 +64,12 @@ class Server:
 
         tensor = {"t": "tensor", "dtype": "float32", "shape": [4, 2], "buf": 0, "grad": True}
         no_kwargs = {"t": "dict", "v": []}
-        self.handle({"op": "seed", "value": 0}, [])
-        self.handle({"op": "module", "name": "torchgrade.probes"}, [])  # handle 1
-        self.handle({"op": "getattr", "target": 1, "name": "clone"}, [])  # handle 2
-        self.handle({"op": "call", "target": 2, "args": [tensor], "kwargs": no_kwargs}, [bytes(32)])
+        self.handle(data_request(DataOp.SEED, value=0), [])
+        self.handle(data_request(DataOp.MODULE, name="torchgrade.probes"), [])  # handle 1
+        self.handle(data_request(DataOp.GETATTR, target=1, name="clone"), [])  # handle 2
+        self.handle(
+            data_request(DataOp.CALL, target=2, args=[tensor], kwargs=no_kwargs), [bytes(32)]
+        )
         torch.zeros(4, 2).requires_grad_().sum().backward()
         self.objects.clear()
         self.ids.clear()
