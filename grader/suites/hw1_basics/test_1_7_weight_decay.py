@@ -250,9 +250,12 @@ def test_fit_is_deterministic_for_a_seed(student, seed, worker_seed):
     assert torch.equal(results[0], results[1]), (
         f"{what} twice on identical models with the same seed should give identical weights"
     )
-    assert not torch.equal(results[0], results[2]), (
-        f"{what} with two different seeds gave identical weights: the order of the rows should "
-        "be shuffled every epoch, from the seed"
+    # Not bitwise: one full-batch step per epoch sums the same rows in another order for
+    # another seed, so its weights differ by rounding only, on some seeds and not on others.
+    # Mini-batches in another order differ far more than this tolerance.
+    assert not torch.allclose(results[0], results[2], rtol=1e-4, atol=1e-6), (
+        f"{what} with two different seeds gave the same weights: the order of the rows should "
+        "be shuffled every epoch, from the seed, into mini-batches"
     )
 
 
