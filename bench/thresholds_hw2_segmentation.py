@@ -47,7 +47,7 @@ from solutions import hw2_segmentation as ref  # noqa: E402
 from torchgrade.datasets.shapes import make_shapes  # noqa: E402
 from torchgrade.plugin import test_seed  # noqa: E402
 from torchgrade.probes import hw2_segmentation as probes  # noqa: E402
-from torchgrade.seeds import suite_secret  # noqa: E402
+from torchgrade.seeds import suite_secret, worker_seed  # noqa: E402
 
 SUITE = ROOT / "grader" / "suites" / "hw2_segmentation"
 SECRET = suite_secret(SUITE, "hw2_segmentation")
@@ -62,16 +62,20 @@ def suite_module(filename: str):
     return module
 
 
+def seeds_of(run_seed: int, filename: str, test) -> tuple[int, int]:
+    """A test's ``(seed, worker_seed)`` fixtures in the run ``run_seed``."""
+    nodeid = f"{filename}::{test.__name__}"
+    return test_seed(run_seed, nodeid, SECRET), worker_seed(run_seed, nodeid, SECRET)
+
+
 def train_unet(run_seed: int) -> float:
     """test_2_4: ref.train_segmenter on the probes' U-Net; held-out mean IoU."""
     name = "test_2_4_training.py"
     t = suite_module(name)
-    seed = test_seed(
-        run_seed, f"{name}::{t.test_reaches_mean_iou_on_held_out_images.__name__}", SECRET
-    )
+    seed, worker = seeds_of(run_seed, name, t.test_reaches_mean_iou_on_held_out_images)
     X, Y, X_test, Y_test = t.data(seed, **t.DATA)
-    net = probes.unet(seed)
-    ref.train_segmenter(net, X, Y, seed=seed, **t.TRAIN)
+    net = probes.unet(worker)
+    ref.train_segmenter(net, X, Y, seed=worker, **t.TRAIN)
     return t.mean_iou(ref.predict_masks(net, X_test), Y_test)
 
 
@@ -79,14 +83,12 @@ def prune_drop(run_seed: int) -> float:
     """test_2_6: IoU of the trained U-Net minus IoU after ref.prune_and_finetune."""
     name = "test_2_6_pruning.py"
     t = suite_module(name)
-    seed = test_seed(
-        run_seed, f"{name}::{t.test_finetune_keeps_the_zeros_and_the_iou.__name__}", SECRET
-    )
+    seed, worker = seeds_of(run_seed, name, t.test_finetune_keeps_the_zeros_and_the_iou)
     images, masks = make_shapes(456, seed=seed)
     X, Y, X_test, Y_test = images[:256], masks[:256], images[256:], masks[256:]
-    net = probes.trained_unet(X, Y, seed=seed, epochs=t.TRAIN_EPOCHS)
+    net = probes.trained_unet(X, Y, seed=worker, epochs=t.TRAIN_EPOCHS)
     before = t._iou(probes.predict(net, X_test), Y_test)
-    ref.prune_and_finetune(net, t.AMOUNT, X, Y, **t.FINETUNE, seed=seed)
+    ref.prune_and_finetune(net, t.AMOUNT, X, Y, **t.FINETUNE, seed=worker)
     return before - t._iou(probes.predict(net, X_test), Y_test)
 
 
@@ -94,11 +96,9 @@ def quantize_drop(run_seed: int) -> float:
     """test_2_7: IoU of the trained U-Net minus IoU of ref.quantize_int8 of it."""
     name = "test_2_7_quantization.py"
     t = suite_module(name)
-    seed = test_seed(
-        run_seed, f"{name}::{t.test_mean_iou_of_a_trained_unet_within_margin.__name__}", SECRET
-    )
+    seed, worker = seeds_of(run_seed, name, t.test_mean_iou_of_a_trained_unet_within_margin)
     images, masks = make_shapes(456, seed=seed)
-    net = probes.trained_unet(images[:256], masks[:256], seed=seed, epochs=t.TRAIN_EPOCHS)
+    net = probes.trained_unet(images[:256], masks[:256], seed=worker, epochs=t.TRAIN_EPOCHS)
     before = t._iou(probes.predict(net, images[256:]), masks[256:])
     quantized = ref.quantize_int8(net)
     with torch.no_grad():

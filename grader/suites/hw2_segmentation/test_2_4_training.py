@@ -40,9 +40,9 @@ def _net(student, seed: int, width: int = 8):
 
 @pytest.mark.points(0.25)
 @pytest.mark.public
-def test_returns_a_float_per_epoch_and_learns(student, seed):
+def test_returns_a_float_per_epoch_and_learns(student, seed, worker_seed):
     images, masks, _, _ = data(seed, 64, 0)
-    net = _net(student, seed, width=4)
+    net = _net(student, worker_seed, width=4)
     what = "train_segmenter(model, images, masks, epochs=4, lr=0.02) on 64 images"
     losses = expect.losses(
         student.hw2_segmentation.train_segmenter(net, images, masks, epochs=4, lr=0.02), 4, what
@@ -52,18 +52,18 @@ def test_returns_a_float_per_epoch_and_learns(student, seed):
 
 
 @pytest.mark.points(0.25)
-def test_follows_the_loop_of_the_docstring(student, ref, seed):
+def test_follows_the_loop_of_the_docstring(student, ref, seed, worker_seed):
     """Adam, shuffling from torch.Generator().manual_seed(seed), one step per batch: the
     weights after two epochs match the reference's from the same start (64 images, batches of
     16, so a mean over batches and over images agree)."""
     images, masks, _, _ = data(seed, 64, 0)
-    net = _net(student, seed, width=4)
+    net = _net(student, worker_seed, width=4)
     what = "train_segmenter(model, images, masks, epochs=2, lr=0.01, batch_size=16, seed=7)"
     losses = student.hw2_segmentation.train_segmenter(
         net, images, masks, epochs=2, lr=0.01, batch_size=16, seed=7
     )
     expect.losses(losses, 2, what)
-    expected_net = probe_unet(seed, width=4)
+    expected_net = probe_unet(worker_seed, width=4)
     expected = ref.hw2_segmentation.train_segmenter(
         expected_net, images, masks, epochs=2, lr=0.01, batch_size=16, seed=7
     )
@@ -80,12 +80,12 @@ def test_follows_the_loop_of_the_docstring(student, ref, seed):
     )
     # The same again for one epoch with a loss of the grader's: loss_fn must be the one used.
     probes = student.import_module(PROBES)
-    net = _net(student, seed, width=4)
+    net = _net(student, worker_seed, width=4)
     what = "train_segmenter(model, images, masks, epochs=1, batch_size=16, loss_fn=weighted_ce)"
     student.hw2_segmentation.train_segmenter(
         net, images, masks, epochs=1, batch_size=16, loss_fn=probes.weighted_cross_entropy
     )
-    expected_net = probe_unet(seed, width=4)
+    expected_net = probe_unet(worker_seed, width=4)
     ref.hw2_segmentation.train_segmenter(
         expected_net, images, masks, epochs=1, batch_size=16, loss_fn=weighted_cross_entropy
     )
@@ -97,10 +97,10 @@ def test_follows_the_loop_of_the_docstring(student, ref, seed):
 
 @pytest.mark.points(0.5)
 @pytest.mark.timeout(120)
-def test_reaches_mean_iou_on_held_out_images(student, seed):
+def test_reaches_mean_iou_on_held_out_images(student, seed, worker_seed):
     X, Y, X_test, Y_test = data(seed, **DATA)
-    net = _net(student, seed)
-    student.hw2_segmentation.train_segmenter(net, X, Y, seed=seed, **TRAIN)
+    net = _net(student, worker_seed)
+    student.hw2_segmentation.train_segmenter(net, X, Y, seed=worker_seed, **TRAIN)
     pred = student.import_module(PROBES).predict(net, X_test)
     value = mean_iou(expect.tensor(pred, what="predictions", dtype=torch.int64), Y_test)
     assert value >= MIN_MEAN_IOU, (
@@ -112,9 +112,9 @@ def test_reaches_mean_iou_on_held_out_images(student, seed):
 
 @pytest.mark.points(0.25)
 @pytest.mark.public
-def test_predict_masks_shape_and_dtype(student, seed):
+def test_predict_masks_shape_and_dtype(student, seed, worker_seed):
     images, _, _, _ = data(seed, 5, 0)
-    net = _net(student, seed, width=4)
+    net = _net(student, worker_seed, width=4)
     what = "predict_masks(model, images) for images of shape (5, 1, 16, 16)"
     pred = expect.tensor(
         student.hw2_segmentation.predict_masks(net, images),
@@ -128,14 +128,14 @@ def test_predict_masks_shape_and_dtype(student, seed):
 
 
 @pytest.mark.points(0.25)
-def test_predict_masks_uses_eval_mode(student, seed):
+def test_predict_masks_uses_eval_mode(student, seed, worker_seed):
     """A model handed over in train mode, with batch norms whose running statistics differ from
     any batch's: predicting with batch statistics changes the classes, and makes one image's
     prediction depend on the others."""
     images, _, _, _ = data(seed, 6, 0)
-    net = student.import_module(PROBES).unet(seed, width=4, scramble_bn=True)
+    net = student.import_module(PROBES).unet(worker_seed, width=4, scramble_bn=True)
     net.train()
-    expected_net = probe_unet(seed, width=4, scramble_bn=True)
+    expected_net = probe_unet(worker_seed, width=4, scramble_bn=True)
     with torch.no_grad():
         expected = expected_net(images).argmax(dim=1)
     what = "predict_masks(model, images) for a model in train mode"

@@ -107,10 +107,10 @@ def test_fold_adds_eps_under_the_square_root(student, seed):
 
 
 @pytest.mark.points(0.25)
-def test_fold_batchnorms_unet_same_outputs_one_layer_fewer(student, seed):
+def test_fold_batchnorms_unet_same_outputs_one_layer_fewer(student, seed, worker_seed):
     probes = student.import_module(PROBES)
     width = 4 + seed % 3
-    net = probes.unet(seed, width=width, scramble_bn=True)
+    net = probes.unet(worker_seed, width=width, scramble_bn=True)
     before = probes.structure(net)
     original = probes.state_tensors(net)
     folded = student.hw2_segmentation.fold_batchnorms(net)
@@ -124,7 +124,7 @@ def test_fold_batchnorms_unet_same_outputs_one_layer_fewer(student, seed):
     )
     assert not after["training"], f"{what} should return the copy in eval mode"
     x = torch.randn(2, 1, 16, 12, generator=torch.Generator().manual_seed(seed))
-    expected_net = probe_unet(seed, width=width, scramble_bn=True)
+    expected_net = probe_unet(worker_seed, width=width, scramble_bn=True)
     with torch.no_grad():
         expected = expected_net(x)
     got = student.probes.call_in_mode(folded, x, False)

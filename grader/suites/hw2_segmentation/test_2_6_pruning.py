@@ -9,6 +9,7 @@ import torch
 
 from torchgrade import expect
 from torchgrade.datasets.shapes import make_shapes
+from torchgrade.probes.hw2_segmentation import predict, trained_unet
 from torchgrade.probes.hw2_segmentation import unet as probe_unet
 
 pytestmark = pytest.mark.section("2.6")
@@ -44,16 +45,16 @@ def _expected_zeros(seed: int, width: int, amount: float) -> dict[str, torch.Ten
 
 
 @pytest.mark.points(0.25)
-def test_zeroes_the_smallest_weights_of_every_layer(student, seed):
+def test_zeroes_the_smallest_weights_of_every_layer(student, seed, worker_seed):
     g = torch.Generator().manual_seed(seed)
     amount = round(float(torch.rand(1, generator=g)) * 0.6 + 0.2, 2)
     images, masks = make_shapes(8, seed=seed)
     probes = student.import_module(PROBES)
-    net = probes.unet(seed, width=4)
+    net = probes.unet(worker_seed, width=4)
     what = f"prune_and_finetune(model, amount={amount}, images, masks, epochs=0)"
     _module(student).prune_and_finetune(net, amount, images, masks, epochs=0)
     weights = probes.conv_weights(net)
-    for name, zero in _expected_zeros(seed, 4, amount).items():
+    for name, zero in _expected_zeros(worker_seed, 4, amount).items():
         w = weights[name]
         got = int((w == 0).sum())
         assert got == int(zero.sum()), (
@@ -67,10 +68,10 @@ def test_zeroes_the_smallest_weights_of_every_layer(student, seed):
 
 @pytest.mark.points(0.25)
 @pytest.mark.public
-def test_pruning_is_made_permanent(student, seed):
+def test_pruning_is_made_permanent(student, seed, worker_seed):
     images, masks = make_shapes(8, seed=seed)
     probes = student.import_module(PROBES)
-    net = probes.unet(seed, width=4)
+    net = probes.unet(worker_seed, width=4)
     before = probes.structure(net)
     _module(student).prune_and_finetune(net, 0.5, images, masks, epochs=0)
     after = probes.structure(net)
@@ -92,14 +93,15 @@ def test_pruning_is_made_permanent(student, seed):
 
 @pytest.mark.points(0.5)
 @pytest.mark.timeout(120)
-def test_finetune_keeps_the_zeros_and_the_iou(student, seed):
+def test_finetune_keeps_the_zeros_and_the_iou(student, seed, worker_seed):
     images, masks = make_shapes(456, seed=seed)
     X, Y, X_test, Y_test = images[:256], masks[:256], images[256:], masks[256:]
+    trained = trained_unet(X, Y, seed=worker_seed, epochs=TRAIN_EPOCHS)
+    before = _iou(predict(trained, X_test), Y_test)
     probes = student.import_module(PROBES)
-    net = probes.trained_unet(X, Y, seed=seed, epochs=TRAIN_EPOCHS)
-    before = _iou(probes.predict(net, X_test), Y_test)
+    net = send(probes, trained)
     what = f"prune_and_finetune(trained, {AMOUNT}, images, masks, epochs=3, lr=0.003)"
-    _module(student).prune_and_finetune(net, AMOUNT, X, Y, **FINETUNE, seed=seed)
+    _module(student).prune_and_finetune(net, AMOUNT, X, Y, **FINETUNE, seed=worker_seed)
     for name, w in probes.conv_weights(net).items():
         fraction = (w == 0).float().mean().item()
         expected = round(AMOUNT * w.numel()) / w.numel()
@@ -108,13 +110,38 @@ def test_finetune_keeps_the_zeros_and_the_iou(student, seed):
             f"expected {expected:.1%}: fine-tune while the pruning masks are in place, "
             "then remove them"
         )
-    after = _iou(
-        expect.tensor(probes.predict(net, X_test), what="predictions", dtype=torch.int64), Y_test
-    )
+    after = _iou(predict(measured(probes.state_tensors(net), what), X_test), Y_test)
     assert after >= before - MAX_IOU_DROP, (
         f"{what}: the mean IoU on held-out images fell from {before:.3f} to {after:.3f}; "
         f"a drop of at most {MAX_IOU_DROP} was expected"
     )
+
+
+def send(probes, trained: torch.nn.Module):
+    """A copy of a U-Net trained here, in eval mode in the worker: trained in this process, so
+    that no probe the submission could replace decides what the test starts from."""
+    net = probes.unet(0)
+    errors = probes.load(net, trained.state_dict())
+    assert not errors, f"the grader's trained U-Net did not load in the worker: {errors}"
+    net.eval()
+    return net
+
+
+def measured(state: object, what: str) -> torch.nn.Module:
+    """The weights that came back from the worker, in the grader's own U-Net, to be measured
+    here."""
+    if not isinstance(state, dict):
+        raise AssertionError(f"{what}: the model's state_dict did not come back as a dict")
+    tensors = {k: expect.tensor(v, what=f"{what}: state_dict()[{k!r}]", dtype=None)
+               for k, v in state.items()}  # fmt: skip
+    net = probe_unet(0, width=8)
+    try:
+        net.load_state_dict(tensors)
+    except (RuntimeError, KeyError) as exc:
+        raise AssertionError(
+            f"{what}: the model's state_dict no longer fits the U-Net: {str(exc)[:300]}"
+        ) from None
+    return net
 
 
 def _iou(pred: torch.Tensor, target: torch.Tensor) -> float:

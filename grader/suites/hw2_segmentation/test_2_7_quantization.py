@@ -6,6 +6,7 @@ import torch
 
 from torchgrade import expect
 from torchgrade.datasets.shapes import make_shapes
+from torchgrade.probes.hw2_segmentation import predict, trained_unet
 from torchgrade.probes.hw2_segmentation import unet as probe_unet
 
 pytestmark = pytest.mark.section("2.7")
@@ -23,9 +24,9 @@ def _bytes(state: dict) -> int:
 
 @pytest.mark.points(0.25)
 @pytest.mark.public
-def test_weights_stored_in_int8_at_least_3_5x_smaller(student, seed):
+def test_weights_stored_in_int8_at_least_3_5x_smaller(student, seed, worker_seed):
     probes = student.import_module(PROBES)
-    net = probes.unet(seed, width=8)
+    net = probes.unet(worker_seed, width=8)
     quantized = student.hw2_segmentation.quantize_int8(net)
     float_state = probes.state_tensors(net)
     state = probes.state_tensors(quantized)
@@ -45,16 +46,16 @@ def test_weights_stored_in_int8_at_least_3_5x_smaller(student, seed):
 
 
 @pytest.mark.points(0.25)
-def test_quantized_copy_is_close_in_eval_mode(student, seed):
+def test_quantized_copy_is_close_in_eval_mode(student, seed, worker_seed):
     """The copy is called as it is returned (no .eval() from the grader): in train mode its
     batch norms would normalise with the batch's statistics instead of the running ones."""
     probes = student.import_module(PROBES)
-    net = probes.unet(seed, width=6, scramble_bn=True)
+    net = probes.unet(worker_seed, width=6, scramble_bn=True)
     original = probes.state_tensors(net)
     quantized = student.hw2_segmentation.quantize_int8(net)
     x = torch.randn(4, 1, 16, 16, generator=torch.Generator().manual_seed(seed))
     with torch.no_grad():
-        expected = probe_unet(seed, width=6, scramble_bn=True)(x)
+        expected = probe_unet(worker_seed, width=6, scramble_bn=True)(x)
     got = probes.call_as_is(quantized, x)
     what = "quantize_int8(unet)(x), called as returned"
     assert not got["training"], (
@@ -110,11 +111,15 @@ def test_dequantized_weights_within_half_a_step(student, seed):
 
 @pytest.mark.points(0.25)
 @pytest.mark.timeout(120)
-def test_mean_iou_of_a_trained_unet_within_margin(student, seed):
+def test_mean_iou_of_a_trained_unet_within_margin(student, seed, worker_seed):
     images, masks = make_shapes(456, seed=seed)
+    trained = trained_unet(images[:256], masks[:256], seed=worker_seed, epochs=TRAIN_EPOCHS)
+    before = _iou(predict(trained, images[256:]), masks[256:])
     probes = student.import_module(PROBES)
-    net = probes.trained_unet(images[:256], masks[:256], seed=seed, epochs=TRAIN_EPOCHS)
-    before = _iou(probes.predict(net, images[256:]), masks[256:])
+    net = probes.unet(0)  # the U-Net trained here, so that no probe the worker holds trains it
+    errors = probes.load(net, trained.state_dict())
+    assert not errors, f"the grader's trained U-Net did not load in the worker: {errors}"
+    net.eval()
     quantized = student.hw2_segmentation.quantize_int8(net)
     pred = probes.call_as_is(quantized, images[256:])["output"].argmax(dim=1)
     after = _iou(pred, masks[256:])

@@ -91,16 +91,16 @@ def test_soft_term_has_the_t_squared_factor(student, ref, seed):
 
 
 @pytest.mark.points(0.25)
-def test_distill_trains_the_student_against_a_frozen_teacher(student, ref, seed):
+def test_distill_trains_the_student_against_a_frozen_teacher(student, ref, seed, worker_seed):
     """The teacher arrives in train mode: it must still give eval-mode targets and keep its
     batch-norm statistics. The student's weights after two epochs match the reference's."""
     images, masks = make_shapes(64, seed=seed)
     probes = student.import_module(PROBES)
     probes.use_trusted_distillation_loss(student.hw2_segmentation)
-    teacher = probes.unet(seed, width=6, scramble_bn=True)
+    teacher = probes.unet(worker_seed, width=6, scramble_bn=True)
     teacher.train()
     teacher_state = probes.state_tensors(teacher)
-    net = probes.unet(seed + 1, width=3)
+    net = probes.unet(worker_seed + 1, width=3)
     what = (
         "distill(student, teacher, images, masks, T=3, alpha=0.7, epochs=2, lr=0.01, "
         "batch_size=16, seed=5)"
@@ -115,8 +115,8 @@ def test_distill_trains_the_student_against_a_frozen_teacher(student, ref, seed)
         f"{what} changed the teacher ({changed[0]}): run it in eval mode without gradients"
     )
     assert not probes.structure(net)["training"], f"{what} should leave the student in eval mode"
-    expected_teacher = probe_unet(seed, width=6, scramble_bn=True)
-    expected_net = probe_unet(seed + 1, width=3)
+    expected_teacher = probe_unet(worker_seed, width=6, scramble_bn=True)
+    expected_net = probe_unet(worker_seed + 1, width=3)
     expected = ref.hw2_segmentation.distill(
         expected_net,
         expected_teacher,
