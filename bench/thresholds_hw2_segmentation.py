@@ -106,25 +106,6 @@ def quantize_drop(run_seed: int) -> float:
     return before - t._iou(pred, masks[256:])
 
 
-def distill_margin(run_seed: int) -> float:
-    """test_2_8: the race with ref.distill, in this process: held-out mean IoU of the narrow
-    U-Net distilled from the grader's teacher minus that of the same net trained alone, mean
-    over the test's starts."""
-    name = "test_2_8_distillation.py"
-    t = suite_module(name)
-    seed, worker = seeds_of(
-        run_seed, name, t.test_distilled_student_beats_the_same_net_trained_alone
-    )
-
-    def distilled_state(teacher, init, images, masks):
-        net = probes.unet(init, width=t.STUDENT_WIDTH)
-        ref.distill(net, teacher, images, masks, **t.DISTILL, seed=worker)
-        return probes.state_tensors(net)
-
-    results = t.race(seed, worker, distilled_state)
-    return sum(d - a for d, a in results) / len(results)
-
-
 # (label, function, test file, bound's name in it, higher is better)
 BENCHES = [
     ("2.4 train_segmenter, mean IoU (20 epochs)", train_unet, "test_2_4_training.py",
@@ -133,8 +114,6 @@ BENCHES = [
      "MAX_IOU_DROP", False),
     ("2.7 int8 weights, IoU drop", quantize_drop, "test_2_7_quantization.py",
      "MAX_IOU_DROP", False),
-    ("2.8 distilled minus alone, mean IoU", distill_margin, "test_2_8_distillation.py",
-     "MIN_MARGIN", True),
 ]  # fmt: skip
 
 

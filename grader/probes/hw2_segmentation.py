@@ -112,6 +112,29 @@ def trained_unet(
     return net
 
 
+def unet_from_state(state: object, what: str, width: int = 8) -> ProbeUNet:
+    """Used by the tests in the trusted process, on what came back from the worker: a
+    :class:`ProbeUNet` holding the returned ``state_dict``, so that the grader measures the
+    trained weights with its own network and its own :func:`predict`.
+
+    Raises ``AssertionError`` (the student's fault) if ``state`` is not a ``state_dict`` of a
+    width-``width`` U-Net (e.g. a pruning left as ``weight_orig`` and ``weight_mask``)."""
+    from torchgrade import expect  # trusted side only; the worker never calls this
+
+    if not isinstance(state, dict):
+        raise AssertionError(f"{what}: the model's state_dict did not come back as a dict")
+    tensors = {k: expect.tensor(v, what=f"{what}: state_dict()[{k!r}]", dtype=None)
+               for k, v in state.items()}  # fmt: skip
+    net = unet(0, width=width)
+    try:
+        net.load_state_dict(tensors)
+    except (RuntimeError, KeyError) as exc:
+        raise AssertionError(
+            f"{what}: the model's state_dict no longer fits the U-Net: {str(exc)[:300]}"
+        ) from None
+    return net
+
+
 def predict(model: nn.Module, images: torch.Tensor) -> torch.Tensor:
     """Arg-max classes ``(N, H, W)`` of ``model`` in eval mode (its mode is left as it was)."""
     was = model.training

@@ -6,8 +6,8 @@ import torch
 
 from torchgrade import expect
 from torchgrade.datasets.shapes import NUM_CLASSES, make_shapes
+from torchgrade.probes.hw2_segmentation import predict, unet_from_state, weighted_cross_entropy
 from torchgrade.probes.hw2_segmentation import unet as probe_unet
-from torchgrade.probes.hw2_segmentation import weighted_cross_entropy
 
 pytestmark = pytest.mark.section("2.4")
 
@@ -16,7 +16,10 @@ PROBES = "torchgrade.probes.hw2_segmentation"
 # the reference through exactly this on 100 run seeds.
 TRAIN = {"epochs": 20, "lr": 0.02, "batch_size": 32}
 DATA = {"n_train": 256, "n_test": 200}
-MIN_MEAN_IOU = 0.35  # the reference: 0.41-0.72 (bench); all background: 0.19
+# All background scores 0.19; the reference's worst of 100 seeds is in the bench (the tiny net's
+# IoU moves by up to ±0.25 between neighbouring training states, so a bound near its worst
+# seeds would be decided by luck).
+MIN_MEAN_IOU = 0.30
 
 
 def data(seed: int, n_train: int, n_test: int):
@@ -101,8 +104,9 @@ def test_reaches_mean_iou_on_held_out_images(student, seed, worker_seed):
     X, Y, X_test, Y_test = data(seed, **DATA)
     net = _net(student, worker_seed)
     student.hw2_segmentation.train_segmenter(net, X, Y, seed=worker_seed, **TRAIN)
-    pred = student.import_module(PROBES).predict(net, X_test)
-    value = mean_iou(expect.tensor(pred, what="predictions", dtype=torch.int64), Y_test)
+    state = student.import_module(PROBES).state_tensors(net)
+    what = "the grader's U-Net after train_segmenter"
+    value = mean_iou(predict(unet_from_state(state, what), X_test), Y_test)  # measured here
     assert value >= MIN_MEAN_IOU, (
         f"after train_segmenter(model, images, masks, epochs=20, lr=0.02) on 256 shapes images, "
         f"the grader's U-Net reaches a mean IoU of {value:.3f} on 200 held-out images; at least "
