@@ -24,7 +24,7 @@ def _bytes(state: dict) -> int:
 
 @pytest.mark.points(0.25)
 @pytest.mark.public
-def test_weights_stored_in_int8_at_least_3_5x_smaller(student, seed, worker_seed):
+def test_weights_stored_in_int8_at_least_3_5x_smaller(student, worker_seed):
     probes = student.import_module(PROBES)
     net = probes.unet(worker_seed, width=8)
     quantized = student.hw2_segmentation.quantize_int8(net)
