@@ -6,6 +6,11 @@ the student's U-Net (2.3) or training loop (2.4) costs those sections only; ``us
 give the submission's module trusted versions of the functions one exercise may call from
 another. A latency probe records how it is called. Like every probe they are not secret and
 decide nothing: the tests judge whatever comes back, in the trusted process.
+
+The same module serves the trusted side too: the tests train the U-Nets that pruning and
+quantization start from with :func:`trained_unet` in the grader's own process (a probe in the
+worker could be replaced by the submission), and :func:`unet_from_state` loads the weights that
+come back into the grader's own network, to be measured there.
 """
 
 import time
