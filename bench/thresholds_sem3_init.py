@@ -1,8 +1,9 @@
 """Justify sem3_init's statistical and training thresholds: the reference, and the mistakes.
 
-For every run seed 0..N-1 (default 100) this derives each test's seed exactly as the grader
-does (``torchgrade.plugin.test_seed(run_seed, nodeid, secret)``, the
-suite's secret from ``torchgrade.seeds``), repeats the hidden test's procedure with
+For every run seed 0..N-1 (default 100) this derives each test's two seeds exactly as the
+grader does (the data seed ``torchgrade.plugin.test_seed(run_seed, nodeid, secret)`` and
+``torchgrade.seeds.worker_seed``, the suite's secret from ``torchgrade.seeds``; the worker
+seed is what the tests hand to the submission), repeats the hidden test's procedure with
 the reference solution (constants and data read from the test modules themselves, so they
 cannot drift apart), and prints the worst, mean and best value against the bound. For the
 initializers it also runs the classic mistakes through the same statistic, which must fail on
@@ -74,12 +75,18 @@ def suite_module(filename: str):
 
 
 def seed_of(run_seed: int, filename: str, test: str) -> int:
+    """The test's data seed (the ``seed`` fixture)."""
     return test_seed(run_seed, f"{filename}::{test}", SECRET)
+
+
+def worker_seed_of(run_seed: int, filename: str, test: str) -> int:
+    """The test's worker seed (the ``worker_seed`` fixture)."""
+    return worker_seed(run_seed, f"{filename}::{test}", SECRET)
 
 
 def seed_worker(run_seed: int, filename: str, test: str) -> None:
     """Seed torch as the grader seeds the test's worker."""
-    torch.manual_seed(worker_seed(run_seed, f"{filename}::{test}", SECRET))
+    torch.manual_seed(worker_seed_of(run_seed, filename, test))
 
 
 # ----------------------------------------------------------------------------- S3.1
@@ -168,7 +175,7 @@ def stack_values(run_seed: int) -> dict[str, float]:
     t = suite_module(STACK)
     out = {}
     for activation in ("tanh", "relu"):
-        seed = seed_of(run_seed, STACK, f"test_{activation}_stack")
+        seed = worker_seed_of(run_seed, STACK, f"test_{activation}_stack")
         for init in ("normal", "small", "xavier", "he"):
             means, stds = ref.activation_statistics(init, activation, seed=seed)
             (lo1, hi1), (lo50, hi50), _ = t.EXPECTED[(activation, init)]
@@ -185,7 +192,7 @@ def stack_values(run_seed: int) -> dict[str, float]:
                 ratio = means / stds
                 out[f"{key} min mean/std"] = (ratio.min().item(), 0.3, math.inf)
                 out[f"{key} max mean/std"] = (ratio.max().item(), -math.inf, 2.0)
-    seed = seed_of(run_seed, STACK, "test_first_layer_matches_theory")
+    seed = worker_seed_of(run_seed, STACK, "test_first_layer_matches_theory")
     means, stds = ref.activation_statistics("he", "relu", seed=seed)
     m, s = 1 / math.sqrt(math.pi), math.sqrt(1 - 1 / math.pi)
     out["layer 1 he/relu |mean - theory|"] = (abs(means[0].item() - m), 0.0, 0.03)
@@ -203,36 +210,38 @@ SEARCH = "test_s3_6_search.py"
 
 def overfit_values(run_seed: int) -> dict[str, tuple[float, float, float]]:
     t = suite_module(OVERFIT)
-    seed = seed_of(run_seed, OVERFIT, "test_healthy_mlp_overfits_20_samples")
-    X, y = t.random_labels(seed)
-    report = ref.overfit_small_batch(probes.mlp(seed), X, y)
+    test = "test_healthy_mlp_overfits_20_samples"
+    X, y = t.random_labels(seed_of(run_seed, OVERFIT, test))
+    report = ref.overfit_small_batch(probes.mlp(worker_seed_of(run_seed, OVERFIT, test)), X, y)
     out = {
         "healthy MLP verdict (1 = overfits)": (float(report["overfits"]), 1.0, 1.0),
         "healthy MLP final loss": (report["final_loss"], 0.0, 0.1),
         "healthy MLP loss[-1] / loss[0]": (report["losses"][-1] / report["losses"][0], 0.0, 0.5),
     }
-    seed = seed_of(run_seed, OVERFIT, "test_linear_model_cannot_overfit_xor")
-    X, y = t.xor(seed)
-    report = ref.overfit_small_batch(probes.linear(seed), X, y, epochs=100)
+    test = "test_linear_model_cannot_overfit_xor"
+    X, y = t.xor(seed_of(run_seed, OVERFIT, test))
+    model = probes.linear(worker_seed_of(run_seed, OVERFIT, test))
+    report = ref.overfit_small_batch(model, X, y, epochs=100)
     out["linear on XOR train accuracy"] = (report["train_accuracy"], 0.0, 0.99)
     return out
 
 
 def search_values(run_seed: int) -> dict[str, tuple[float, float, float]]:
     t = suite_module(SEARCH)
-    seed = seed_of(run_seed, SEARCH, "test_random_points_log_uniform")
+    seed = worker_seed_of(run_seed, SEARCH, "test_random_points_log_uniform")
     points = torch.tensor(ref.random_search_points(t.LR, t.WD, 2000, seed=seed))
     out = {}
     for axis, (low, high), name in ((0, t.LR, "lr"), (1, t.WD, "wd")):
         below = (points[:, axis] < math.sqrt(low * high)).double().mean().item()
         out[f"random {name}: |fraction below middle - 0.5|"] = (abs(below - 0.5), 0.0, 0.06)
-    seed = seed_of(run_seed, SEARCH, "test_random_search_tries_more_distinct_learning_rates")
+    test = "test_random_search_tries_more_distinct_learning_rates"
+    seed, worker = seed_of(run_seed, SEARCH, test), worker_seed_of(run_seed, SEARCH, test)
     grid = ref.grid_search_points(t.LR, t.WD, 9)
     g = torch.Generator().manual_seed(seed)
     regret = [0.0, 0.0]
     for trial in range(t.REGRET_TRIALS):
         center = float(torch.rand(1, generator=g)) * 4 - 4
-        points = ref.random_search_points(t.LR, t.WD, 9, seed=seed * 31 + trial)
+        points = ref.random_search_points(t.LR, t.WD, 9, seed=worker * 31 + trial)
         regret[0] += min((math.log10(lr) - center) ** 2 for lr, _ in grid)
         regret[1] += min((math.log10(lr) - center) ** 2 for lr, _ in points)
     out["regret random / regret grid"] = (regret[1] / regret[0], 0.0, t.MAX_REGRET_RATIO)
