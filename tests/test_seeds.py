@@ -1,5 +1,8 @@
 """The seeds of a test: reproducible for the instructor, underivable for the worker."""
 
+import ast
+from pathlib import Path
+
 from torchgrade import seeds
 from torchgrade.plugin import test_seed as data_seed_of
 
@@ -41,3 +44,71 @@ def test_data_and_worker_seeds_are_reproducible_and_unrelated(tmp_path):
     # Without the secret, neither the run's seed nor the worker's seed gives the data seed.
     other = seeds.suite_secret(tmp_path / "masked", "hw1_basics")
     assert [seeds.data_seed(run, NODE, other) for run in range(200)] != data
+
+
+# Assignments whose hidden tests hand the worker no data seed (issue 9, item 5).
+WORKER_SEED_ONLY = (
+    "hw1_basics",
+    "hw2_segmentation",
+    "sem1_backprop",
+    "sem2_optimizers",
+    "sem3_init",
+    "sem4_regularization",
+)
+
+
+def _seedlike(node: ast.expr) -> bool:
+    """``seed``, or arithmetic on it (``seed + 1``, ``seed * 31 + trial``)."""
+    if isinstance(node, ast.Name):
+        return node.id == "seed"
+    if isinstance(node, ast.BinOp):
+        return _seedlike(node.left) or _seedlike(node.right)
+    return isinstance(node, ast.UnaryOp) and _seedlike(node.operand)
+
+
+def _rooted_at(node: ast.expr, names: set[str]) -> bool:
+    while isinstance(node, (ast.Attribute, ast.Call, ast.Subscript)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return isinstance(node, ast.Name) and node.id in names
+
+
+def data_seed_sent_to_worker(source: str) -> list[str]:
+    """Calls in a test taking the ``seed`` fixture that pass it (or arithmetic on it) straight
+    to the worker: to ``student.…`` or to a name bound to one (``probes =
+    student.import_module(...)``). Data drawn from it here and then sent are fine; a helper
+    that forwards the seed is not followed (each is read by hand)."""
+    found = []
+    for fn in ast.walk(ast.parse(source)):
+        if not isinstance(fn, ast.FunctionDef) or not fn.name.startswith("test_"):
+            continue
+        if "seed" not in [a.arg for a in fn.args.args]:
+            continue
+        worker = {"student"}
+        for node in ast.walk(fn):
+            if isinstance(node, ast.Assign) and _rooted_at(node.value, worker):
+                worker |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+        for node in ast.walk(fn):
+            if isinstance(node, ast.Call) and _rooted_at(node.func, worker):
+                arguments = [*node.args, *(k.value for k in node.keywords)]
+                if any(_seedlike(a) for a in arguments):
+                    found.append(f"{fn.name}, line {node.lineno}")
+    return found
+
+
+def test_the_scan_finds_a_data_seed_sent_to_the_worker():
+    leaky = (
+        "def test_a(student, seed, worker_seed):\n"
+        "    probes = student.import_module(P)\n"
+        "    net = probes.mlp(seed + 1)\n"
+        "    student.torch.manual_seed(worker_seed)\n"
+        "    X = torch.randn(3, generator=torch.Generator().manual_seed(seed))\n"
+        "    student.hw.fit(net, X, seed=worker_seed)\n"
+    )
+    assert data_seed_sent_to_worker(leaky) == ["test_a, line 3"]
+
+
+def test_listed_assignments_send_the_worker_no_data_seed():
+    for homework in WORKER_SEED_ONLY:
+        suite = Path(__file__).resolve().parents[1] / "grader" / "suites" / homework
+        for path in sorted(suite.glob("test_*.py")):
+            assert not data_seed_sent_to_worker(path.read_text("utf-8")), (homework, path.name)

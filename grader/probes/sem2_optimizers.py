@@ -325,7 +325,10 @@ def check_paths(
     **options: Any,
 ) -> tuple[dict, dict]:
     """Train one random problem with the submission's ``name`` and with ``reference``; assert
-    the two paths agree step by step. Returns both records (the submission's first)."""
+    the two paths agree step by step. Returns both records (the submission's first).
+
+    ``seed`` is the test's data seed: the problem is drawn from it here, in the trusted
+    process, and only the problem's tensors cross to the worker, never the seed."""
     problem = draw_problem(seed, SHAPES, scale, far)
     got = run_student(student, name, problem, groups, defaults, steps, **options)
     want = trajectory(reference, problem, groups, defaults, steps, **options)

@@ -123,12 +123,6 @@ def recording(inner: nn.Module) -> Recording:
     return Recording(inner)
 
 
-def logits_of(model: nn.Module, X: torch.Tensor) -> torch.Tensor:
-    """``model(X)`` as a flat tensor, without gradients, in the model's current mode."""
-    with torch.no_grad():
-        return model(X).reshape(-1)
-
-
 class LrOnly:
     """An objective that only the learning rate moves: ``-(log10(lr) - center)**2``.
 

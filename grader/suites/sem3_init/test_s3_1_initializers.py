@@ -164,7 +164,7 @@ def test_uniform_bound_is_sqrt3_times_std(student, seed):
 
 
 @pytest.mark.points(0.25)
-def test_fills_in_place_from_the_global_generator(student, seed):
+def test_fills_in_place_from_the_global_generator(student, worker_seed):
     probes = student.import_module(PROBES)
     fn = student.sem3_init.init_with_std_
     what = "init_with_std_(w, 0.1) on an nn.Parameter w of shape (30, 40)"
@@ -174,9 +174,9 @@ def test_fills_in_place_from_the_global_generator(student, seed):
         f"{what} should leave w an nn.Parameter that requires grad (write under torch.no_grad())"
     )
     assert bool((result["values"] != 0).all()), f"{what} should fill every element of w"
-    student.torch.manual_seed(seed)
+    student.torch.manual_seed(worker_seed)
     first = probes.fill(fn, (30, 40), repeats=2, std=0.1)["values"]
-    student.torch.manual_seed(seed)
+    student.torch.manual_seed(worker_seed)
     again = probes.fill(fn, (30, 40), repeats=2, std=0.1)["values"]
     assert torch.equal(first, again), (
         f"{what}: after the same torch.manual_seed the values should repeat; draw from torch's "

@@ -1,11 +1,12 @@
 """S3.5 Can the model over-fit 20 samples? A verdict function, judged on trusted models.
 
-The models come from the probes (torch's layers, weights drawn from the test's seed), so this
-section never depends on the student's activations or initializers. A healthy MLP must be
-declared able to over-fit 20 points with random labels; a linear model must not be, on XOR
-labels that no line separates. The thresholds hold for the reference on every one of 100 run
-seeds (``bench/thresholds_sem3_init.py``). The reported accuracy and loss are recomputed here
-from the trained weights.
+The models come from the probes (torch's layers, weights drawn from the test's worker seed;
+the points and labels from its data seed, here), so this section never depends on the student's
+activations or initializers. A healthy MLP must be declared able to over-fit 20 points with
+random labels; a linear model must not be, on XOR labels that no line separates. The thresholds
+hold for the reference on every one of 100 run seeds (``bench/thresholds_sem3_init.py``). The
+reported accuracy and loss are recomputed here, in the grader's own MLP holding the trained
+weights that came back from the worker.
 """
 
 import math
@@ -15,17 +16,26 @@ import torch
 from torch.nn import functional as F
 
 from torchgrade import expect
+from torchgrade.probes.sem3_init import mlp as probe_mlp
 
 pytestmark = pytest.mark.section("S3.5")
 
 PROBES = "torchgrade.probes.sem3_init"
 KEYS = {"overfits", "train_accuracy", "final_loss", "losses"}
+# Two points almost on top of each other with different labels (0.006 apart on one of 100 run
+# seeds) take a net far more than 300 steps to tell apart: no two points are closer than this.
+MIN_GAP = 0.2
 
 
 def random_labels(seed: int, n: int = 20):
-    """``n`` points of N(0, I) in 2-D with labels of a fair coin: only memorizing fits them."""
+    """``n`` points of N(0, I) in 2-D, none closer than MIN_GAP to an earlier one (redrawn),
+    with labels of a fair coin: only memorizing fits them."""
     g = torch.Generator().manual_seed(seed)
-    X = torch.randn(n, 2, generator=g)
+    X = torch.empty(0, 2)
+    while len(X) < n:
+        point = torch.randn(1, 2, generator=g)
+        if len(X) == 0 or torch.cdist(point, X).min() >= MIN_GAP:
+            X = torch.cat([X, point])
     y = (torch.rand(n, generator=g) < 0.5).float()
     y[0], y[1] = 0.0, 1.0  # both classes, always
     return X, y
@@ -38,6 +48,22 @@ def xor(seed: int, n: int = 20):
     X = corners.repeat(math.ceil(n / 4), 1)[:n] + 0.1 * torch.randn(n, 2, generator=g)
     y = (X[:, 0] * X[:, 1] < 0).float()
     return X, y
+
+
+def trained_logits(state: object, X: torch.Tensor, what: str) -> torch.Tensor:
+    """Flat logits of the grader's own 2-8-8-1 MLP holding the weights that came back."""
+    if not isinstance(state, dict):
+        raise AssertionError(f"{what}: the model's state_dict did not come back as a dict")
+    net = probe_mlp(0, hidden=8)
+    try:
+        net.load_state_dict({k: expect.tensor(v, what=f"{what}: state_dict()[{k!r}]", dtype=None)
+                             for k, v in state.items()})  # fmt: skip
+    except (RuntimeError, KeyError) as exc:
+        raise AssertionError(
+            f"{what}: the model's state_dict no longer fits the MLP: {str(exc)[:300]}"
+        ) from None
+    with torch.no_grad():
+        return net.eval()(X).reshape(-1)
 
 
 def _report(value, epochs: int, what: str) -> dict:
@@ -54,9 +80,9 @@ def _report(value, epochs: int, what: str) -> dict:
 
 @pytest.mark.points(0.25)
 @pytest.mark.public
-def test_healthy_mlp_overfits_20_samples(student, seed):
+def test_healthy_mlp_overfits_20_samples(student, seed, worker_seed):
     X, y = random_labels(seed)
-    model = student.import_module(PROBES).mlp(seed)
+    model = student.import_module(PROBES).mlp(worker_seed)
     what = "overfit_small_batch(mlp, X, y) on 20 points with random labels"
     report = _report(student.sem3_init.overfit_small_batch(model, X, y), 300, what)
     assert report["overfits"] and report["train_accuracy"] == 1.0, (
@@ -68,9 +94,9 @@ def test_healthy_mlp_overfits_20_samples(student, seed):
 
 
 @pytest.mark.points(0.25)
-def test_linear_model_cannot_overfit_xor(student, seed):
+def test_linear_model_cannot_overfit_xor(student, seed, worker_seed):
     X, y = xor(seed)
-    model = student.import_module(PROBES).linear(seed)
+    model = student.import_module(PROBES).linear(worker_seed)
     what = "overfit_small_batch(linear, X, y) on 20 XOR points"
     report = _report(student.sem3_init.overfit_small_batch(model, X, y, epochs=100), 100, what)
     assert not report["overfits"] and report["train_accuracy"] < 1.0, (
@@ -80,10 +106,10 @@ def test_linear_model_cannot_overfit_xor(student, seed):
 
 
 @pytest.mark.points(0.25)
-def test_uses_only_the_first_n_samples(student, seed):
+def test_uses_only_the_first_n_samples(student, seed, worker_seed):
     X, y = random_labels(seed, n=200)
     probes = student.import_module(PROBES)
-    model = probes.recording(probes.mlp(seed))
+    model = probes.recording(probes.mlp(worker_seed))
     what = "overfit_small_batch(model, X, y, n_samples=20, epochs=5) with X of shape (200, 2)"
     _report(student.sem3_init.overfit_small_batch(model, X, y, n_samples=20, epochs=5), 5, what)
     rows = list(model.rows)
@@ -95,10 +121,10 @@ def test_uses_only_the_first_n_samples(student, seed):
 
 
 @pytest.mark.points(0.25)
-def test_reported_numbers_match_the_trained_model(student, seed):
+def test_reported_numbers_match_the_trained_model(student, seed, worker_seed):
     X, y = random_labels(seed + 1, n=40)
     probes = student.import_module(PROBES)
-    model = probes.mlp(seed, hidden=8)
+    model = probes.mlp(worker_seed, hidden=8)
     what = "overfit_small_batch(mlp, X, y.reshape(-1, 1), n_samples=20, epochs=40)"
     report = _report(
         student.sem3_init.overfit_small_batch(model, X, y.reshape(-1, 1), n_samples=20, epochs=40),
@@ -106,7 +132,7 @@ def test_reported_numbers_match_the_trained_model(student, seed):
         what,
     )
     assert not student.probes.is_training(model), f"{what} should leave the model in eval mode"
-    logits = probes.logits_of(model, X[:20])
+    logits = trained_logits(student.probes.state_dict(model), X[:20], what)
     y20 = y[:20]
     accuracy = ((logits > 0).float() == y20).float().mean().item()
     loss = F.binary_cross_entropy_with_logits(logits, y20).item()
