@@ -59,13 +59,18 @@ class ProbeUNet(nn.Module):
         return self.head(x)
 
 
-def unet(seed: int, width: int = 8, depth: int = 2, scramble_bn: bool = False) -> ProbeUNet:
+def unet(
+    seed: int, width: int = 8, depth: int = 2, scramble_bn: bool = False, bn_eps: float = 1e-5
+) -> ProbeUNet:
     """A :class:`ProbeUNet` initialised from ``seed``; with ``scramble_bn`` its batch norms get
     random affine parameters and running statistics (as after training), so that folding them
-    is not an identity."""
+    is not an identity. ``bn_eps`` is every batch norm's ``eps`` (not in the ``state_dict``)."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         net = ProbeUNet(width=width, depth=depth)
+        for m in net.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.eps = bn_eps
         if scramble_bn:
             with torch.no_grad():
                 for m in net.modules():

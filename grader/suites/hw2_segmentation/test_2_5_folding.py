@@ -79,7 +79,9 @@ def _check_fold(student, seed: int, bias: bool, eps: float, var_range, hint: str
 @pytest.mark.points(0.25)
 @pytest.mark.public
 def test_fold_conv_bn_equals_conv_then_bn(student, seed):
-    _check_fold(student, seed, bias=seed % 2 == 0, eps=1e-5, var_range=(0.5, 2.0), hint="")
+    # eps large enough that leaving it out fails here on every seed (with 1e-5 it failed on
+    # some seeds and not on others: a score that depended on the seed)
+    _check_fold(student, seed, bias=seed % 2 == 0, eps=1e-3, var_range=(0.5, 2.0), hint="")
 
 
 @pytest.mark.points(0.25)
@@ -88,7 +90,7 @@ def test_fold_divides_by_std_not_variance(student, seed):
         student,
         seed,
         bias=True,
-        eps=1e-5,
+        eps=0.0,  # this test is about the square root alone: leaving eps out changes nothing
         var_range=(0.05, 4.0),
         hint=" (divide by sqrt(running_var + eps), the standard deviation, not the variance)",
     )
@@ -110,7 +112,8 @@ def test_fold_adds_eps_under_the_square_root(student, seed):
 def test_fold_batchnorms_unet_same_outputs_one_layer_fewer(student, seed, worker_seed):
     probes = student.import_module(PROBES)
     width = 4 + seed % 3
-    net = probes.unet(worker_seed, width=width, scramble_bn=True)
+    # eps 1e-3 (not 1e-5): leaving it out fails here on every seed, not on some
+    net = probes.unet(worker_seed, width=width, scramble_bn=True, bn_eps=1e-3)
     before = probes.structure(net)
     original = probes.state_tensors(net)
     folded = student.hw2_segmentation.fold_batchnorms(net)
@@ -124,7 +127,7 @@ def test_fold_batchnorms_unet_same_outputs_one_layer_fewer(student, seed, worker
     )
     assert not after["training"], f"{what} should return the copy in eval mode"
     x = torch.randn(2, 1, 16, 12, generator=torch.Generator().manual_seed(seed))
-    expected_net = probe_unet(worker_seed, width=width, scramble_bn=True)
+    expected_net = probe_unet(worker_seed, width=width, scramble_bn=True, bn_eps=1e-3)
     with torch.no_grad():
         expected = expected_net(x)
     got = student.probes.call_in_mode(folded, x, False)
