@@ -76,12 +76,15 @@ def classifiers(run_seed: int) -> dict[str, float]:
     filename = "test_3_2_classifiers.py"
     t = suite_module(filename)
     test = t.test_rnn_beats_bag_of_embeddings_on_negated_reviews
-    seed = _seed(run_seed, filename, test)
-    torch.manual_seed(_worker_seed(run_seed, filename, test))  # as the grader seeds the worker
-    vocab = probes.review_vocab_size(seed, **t.DATA)
-    baseline = probes.fit_classifier(probes.bag_model(vocab, seed), seed, **t.TRAIN)
-    model = ref.RNNClassifier(vocab, t.RNN_SIZES["embed_dim"], t.RNN_SIZES["hidden_size"], 2)
-    result = probes.fit_classifier(model, seed, **t.TRAIN)
+    seed, wseed = _seed(run_seed, filename, test), _worker_seed(run_seed, filename, test)
+    data = probes.review_data(seed, **t.DATA)
+    baseline = probes.fit_classifier(
+        probes.bag_model(data["vocab_size"], seed), data, seed, **t.TRAIN
+    )
+    torch.manual_seed(wseed)  # as the grader seeds the worker
+    sizes = (t.RNN_SIZES["embed_dim"], t.RNN_SIZES["hidden_size"])
+    model = ref.RNNClassifier(data["vocab_size"], *sizes, 2)
+    result = probes.fit_classifier(model, data, wseed, **t.TRAIN)
     return {
         "accuracy": result["accuracy"],
         "negated": result["negated_accuracy"],
@@ -93,11 +96,13 @@ def translator(run_seed: int) -> dict[str, float]:
     """test_3_3: ref.Seq2Seq trained by the probe loop, greedy exact match on held-out pairs."""
     filename = "test_3_3_attention_seq2seq.py"
     t = suite_module(filename)
-    seed = _seed(run_seed, filename, t.test_seq2seq_learns_to_translate)
-    torch.manual_seed(_worker_seed(run_seed, filename, t.test_seq2seq_learns_to_translate))
-    Vs, Vt = probes.translation_vocab_sizes(seed, **t.DATA)
+    test = t.test_seq2seq_learns_to_translate
+    seed, wseed = _seed(run_seed, filename, test), _worker_seed(run_seed, filename, test)
+    data = probes.translation_data(seed, **t.DATA)
+    torch.manual_seed(wseed)
+    Vs, Vt = data["src_vocab_size"], data["tgt_vocab_size"]
     model = ref.Seq2Seq(Vs, Vt, t.SIZES["embed_dim"], t.SIZES["hidden_size"])
-    result = probes.fit_translator(model, seed, **t.TRAIN)
+    result = probes.fit_translator(model, data, wseed, **t.TRAIN)
     return {"bleu": result["bleu"], "exact_match": result["exact_match"]}
 
 
@@ -105,11 +110,12 @@ def tagger(run_seed: int) -> dict[str, float]:
     """test_3_5: ref.BiLSTMTagger trained by the probe loop, entity F1 on held-out sentences."""
     filename = "test_3_5_ner.py"
     t = suite_module(filename)
-    seed = _seed(run_seed, filename, t.test_tagger_learns_entities)
-    torch.manual_seed(_worker_seed(run_seed, filename, t.test_tagger_learns_entities))
-    vocab = probes.ner_vocab_size(seed, **t.DATA)
-    model = ref.BiLSTMTagger(vocab, 7, t.SIZES["embed_dim"], t.SIZES["hidden_size"])
-    return {"f1": probes.fit_tagger(model, seed, **t.TRAIN)["f1"]}
+    test = t.test_tagger_learns_entities
+    seed, wseed = _seed(run_seed, filename, test), _worker_seed(run_seed, filename, test)
+    data = probes.ner_data(seed, **t.DATA)
+    torch.manual_seed(wseed)
+    model = ref.BiLSTMTagger(data["vocab_size"], 7, t.SIZES["embed_dim"], t.SIZES["hidden_size"])
+    return {"f1": probes.fit_tagger(model, data, wseed, **t.TRAIN)["f1"]}
 
 
 # (label, function, key, test file, threshold name in it); every bound is a lower bound.
