@@ -28,7 +28,7 @@ PROBES = "torchgrade.probes.hw4_generative"
 SMALL = {"latent_dim": 2, "hidden": 8}
 # The outcome test: train_gan's defaults on 2000 ring points, judged on 2000 samples.
 RING_POINTS = 2000
-# GAN training is chaotic: over 100 seeds the reference reaches 7.1 of the 8 modes on average
+# GAN training is chaotic: over 100 seeds the reference reaches about 7 of the 8 modes on average
 # but only 4 in its worst run (a longer training does not remove such runs), so the bounds
 # separate a GAN that learns from one that does not (an untrained generator: 0 modes, no
 # sample near one), with a margin below the reference's worst seed (see the bench).
