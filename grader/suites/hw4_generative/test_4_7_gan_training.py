@@ -29,11 +29,12 @@ SMALL = {"latent_dim": 2, "hidden": 8}
 # The outcome test: train_gan's defaults on 2000 ring points, judged on 2000 samples.
 RING_POINTS = 2000
 # GAN training is chaotic: over 100 seeds the reference reaches about 7 of the 8 modes on average
-# but only 4 in its worst run (a longer training does not remove such runs), so the bounds
-# separate a GAN that learns from one that does not (an untrained generator: 0 modes, no
-# sample near one), with a margin below the reference's worst seed (see the bench).
+# but only 4 in its worst run (a longer training does not remove such runs), and its worst
+# quality moves from draw to draw (0.30, then 0.22), so the bounds separate a GAN that learns
+# from one that does not (an untrained generator: 0 modes, no sample near one), with a margin
+# below the reference's worst seed (see the bench).
 MIN_MODES = 3  # of 8, each with at least 2% of the samples near its centre
-MIN_QUALITY = 0.2  # share of samples within 0.4 (a fifth of the radius) of a centre
+MIN_QUALITY = 0.1  # share of samples within 0.4 (a fifth of the radius) of a centre
 
 
 def _isolated(student):
