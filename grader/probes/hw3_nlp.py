@@ -1,13 +1,18 @@
-"""Probes for hw3_nlp: trusted data pipelines, training loops and a translator, run in the worker.
+"""Probes for hw3_nlp: trusted data pipelines, training loops and a translator.
 
 A test of one section must not depend on another section's exercises, so the probes bring
 their own tokenizer, vocabulary, padding, loss, greedy decoding and entity F1 (short, plain
-versions of 3.1, 3.4 and 3.5), build the corpora of ``torchgrade.datasets.russian`` from the test's
-seed, and train the student's *model* with them: a wrong metric or loss then costs only its
-own section. :class:`ProbeTranslator` is a small, fixed encoder-decoder with the ``Seq2Seq``
-interface whose translations end at different lengths, for ``greedy_decode``. Like every probe
-they are not secret and decide nothing: the tests judge whatever comes back, in the trusted
-process. The bench (``bench/thresholds_hw3_nlp.py``) runs the same loops on the reference.
+versions of 3.1, 3.4 and 3.5). The corpora of ``torchgrade.datasets.russian`` are drawn from
+the test's data seed *in the trusted process* (:func:`review_data`, :func:`translation_data`,
+:func:`ner_data`), which sends the worker only the training part as padded tensors: the
+worker's loops (:func:`train_classifier`, :func:`train_translator`, :func:`train_tagger`)
+shuffle with the worker seed and return the losses, :func:`predict` and
+:func:`greedy_steps` return the model's raw outputs on the held-out inputs, and the trusted
+process scores them against labels the worker never sees (:func:`classifier_scores`,
+:func:`translation_scores`, :func:`tagger_f1`). :class:`ProbeTranslator` is a small, fixed
+encoder-decoder with the ``Seq2Seq`` interface whose translations end at different lengths,
+for ``greedy_decode``. Like every probe they are not secret and decide nothing. The bench
+(``bench/thresholds_hw3_nlp.py``) runs the same procedure on the reference.
 """
 
 import math
@@ -21,6 +26,7 @@ from torchgrade.datasets import russian
 
 SPECIALS = ("<pad>", "<unk>", "<bos>", "<eos>")
 PAD, UNK, BOS, EOS = 0, 1, 2, 3
+MAX_TRANSLATION = 16  # greedy steps of the translation test
 
 
 _CORPUS_PUNCTUATION = ",.!…"
@@ -94,17 +100,35 @@ def _adam_loop(
 # --- 3.2 reviews ---------------------------------------------------------------------------
 
 
+def _rows(
+    padded: torch.Tensor, lengths: torch.Tensor, index: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Rows ``index`` of a padded batch cut to their longest: what :func:`pad` of those
+    sequences alone gives (the worker gets one padded tensor, the loops batch from it)."""
+    chosen = lengths[index]
+    return padded[index, : int(chosen.max())], chosen
+
+
 def review_data(seed: int, n_train: int, n_test: int) -> dict:
-    """Token ids of train and test reviews (vocabulary of the train set), labels, negation."""
+    """Reviews drawn from the data seed, in the trusted process (train vocabulary).
+
+    Returns:
+        ``{"vocab_size": V, "train": (tokens (n_train, T), lengths (n_train,), labels
+        (n_train,)), "test": (tokens (n_test, T'), lengths (n_test,)), "test_labels":
+        (n_test,), "negated": bool (n_test,) — the test reviews with «не»}``; only ``train``
+        and the test *tokens* are ever sent to the worker.
+    """
     data = russian.reviews(n_train + n_test, seed)
     tokens = [tokenize(text) for text, _ in data]
     stoi = vocabulary(tokens[:n_train])
     ids = [encode(t, stoi) for t in tokens]
+    labels = torch.tensor([y for _, y in data])
     return {
         "vocab_size": len(stoi),
-        "train": (ids[:n_train], [y for _, y in data[:n_train]]),
-        "test": (ids[n_train:], [y for _, y in data[n_train:]]),
-        "negated": ["не" in t for t in tokens[n_train:]],
+        "train": (*pad(ids[:n_train]), labels[:n_train]),
+        "test": pad(ids[n_train:]),
+        "test_labels": labels[n_train:],
+        "negated": torch.tensor(["не" in t for t in tokens[n_train:]]),
     }
 
 
@@ -123,81 +147,102 @@ class BagModel(nn.Module):
 
 
 def bag_model(vocab_size: int, seed: int) -> BagModel:
-    torch.manual_seed(seed)
-    return BagModel(vocab_size)
+    """The baseline, initialised from ``seed`` (the caller's RNG is left as it was): built and
+    trained in the trusted process, so no submission can touch it."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return BagModel(vocab_size)
 
 
-def review_vocab_size(seed: int, n_train: int, n_test: int) -> int:
-    return review_data(seed, n_train, n_test)["vocab_size"]
-
-
-def fit_classifier(
+def train_classifier(
     model: nn.Module,
-    seed: int,
+    tokens: torch.Tensor,
+    lengths: torch.Tensor,
+    labels: torch.Tensor,
     *,
-    n_train: int,
-    n_test: int,
     epochs: int,
     lr: float,
     batch_size: int,
-) -> dict:
-    """Train ``model(tokens, lengths) -> (B, 2)`` on reviews; accuracy on the held-out ones.
-
-    Returns:
-        ``{"losses": mean loss per epoch, "accuracy": on all test reviews,
-        "negated_accuracy": on the test reviews with "не"}``.
-    """
-    data = review_data(seed, n_train, n_test)
-    ids, labels = data["train"]
-    labels = torch.tensor(labels)
+    seed: int,
+) -> list[float]:
+    """Train ``model(tokens, lengths) -> (B, 2)`` with cross-entropy; batches shuffled from
+    ``seed`` (the worker seed). Returns the mean loss per epoch; leaves the model in eval mode."""
 
     def step(index: torch.Tensor) -> torch.Tensor:
-        tokens, lengths = pad([ids[i] for i in index.tolist()])
-        return F.cross_entropy(model(tokens, lengths), labels[index])
+        return F.cross_entropy(model(*_rows(tokens, lengths, index)), labels[index])
 
-    losses = _adam_loop(
-        model, len(ids), step, epochs=epochs, lr=lr, batch_size=batch_size, seed=seed
+    return _adam_loop(
+        model, len(labels), step, epochs=epochs, lr=lr, batch_size=batch_size, seed=seed
     )
-    test_ids, test_labels = data["test"]
+
+
+def predict(model: nn.Module, *inputs: torch.Tensor) -> torch.Tensor:
+    """``model(*inputs)`` in eval mode without gradients: raw outputs for the trusted side."""
+    model.eval()
     with torch.no_grad():
-        predicted = model(*pad(test_ids)).argmax(dim=1)
-    right = predicted == torch.tensor(test_labels)
-    negated = torch.tensor(data["negated"])
+        return model(*inputs)
+
+
+def classifier_scores(
+    logits: torch.Tensor, labels: torch.Tensor, negated: torch.Tensor
+) -> dict[str, float]:
+    """Trusted side: accuracy of ``logits`` (N, 2) on the held-out reviews, all and with «не»."""
+    right = logits.argmax(dim=1) == labels
     return {
-        "losses": losses,
         "accuracy": right.float().mean().item(),
         "negated_accuracy": right[negated].float().mean().item(),
     }
+
+
+def fit_classifier(
+    model: nn.Module, data: dict, seed: int, *, epochs: int, lr: float, batch_size: int
+) -> dict:
+    """The training test's procedure in one process (the baseline, the bench): train on
+    ``data["train"]``, score on the held-out reviews.
+
+    Returns:
+        ``{"losses": per epoch, "accuracy": ..., "negated_accuracy": ...}``.
+    """
+    losses = train_classifier(
+        model, *data["train"], epochs=epochs, lr=lr, batch_size=batch_size, seed=seed
+    )
+    logits = predict(model, *data["test"])
+    return {"losses": losses, **classifier_scores(logits, data["test_labels"], data["negated"])}
 
 
 # --- 3.3 translation -----------------------------------------------------------------------
 
 
 def translation_data(seed: int, n_train: int, n_test: int) -> dict:
-    """Source ids, target ids with ``<bos>``/``<eos>``, and the test references as tokens."""
+    """Sentence pairs drawn from the data seed, in the trusted process.
+
+    Returns:
+        ``{"src_vocab_size", "tgt_vocab_size", "train": (src (n_train, S), src_lengths,
+        tgt (n_train, T), tgt_lengths) — targets with <bos>/<eos>, "test": (src (n_test, S'),
+        src_lengths), "tgt_itos": target tokens by id, "references": the held-out targets as
+        tokens}``; only ``train`` and the test *sources* are ever sent to the worker.
+    """
     pairs = russian.translation_pairs(n_train + n_test, seed)
     src = [ru.split() for ru, _ in pairs]
     tgt = [en.split() for _, en in pairs]
     src_stoi, tgt_stoi = vocabulary(src[:n_train]), vocabulary(tgt[:n_train])
+    src_ids = [encode(s, src_stoi) for s in src]
+    tgt_ids = [[BOS, *encode(t, tgt_stoi), EOS] for t in tgt[:n_train]]
     return {
         "src_vocab_size": len(src_stoi),
         "tgt_vocab_size": len(tgt_stoi),
-        "src": [encode(s, src_stoi) for s in src],
-        "tgt": [[BOS, *encode(t, tgt_stoi), EOS] for t in tgt],
+        "train": (*pad(src_ids[:n_train]), *pad(tgt_ids)),
+        "test": pad(src_ids[n_train:]),
         "tgt_itos": list(tgt_stoi),
         "references": tgt[n_train:],
     }
 
 
-def translation_vocab_sizes(seed: int, n_train: int, n_test: int) -> tuple[int, int]:
-    data = translation_data(seed, n_train, n_test)
-    return data["src_vocab_size"], data["tgt_vocab_size"]
-
-
-def greedy(
+def greedy_steps(
     model: nn.Module, src: torch.Tensor, lengths: torch.Tensor, max_len: int
-) -> list[list[int]]:
-    """Greedy decoding through ``model.encode`` and ``model.decode_step`` (ids, no specials)."""
+) -> torch.Tensor:
+    """Greedy decoding through ``model.encode`` and ``model.decode_step``: the argmax of every
+    step, ``(B, max_len)`` ids, nothing cut (:func:`cut_at_eos` does that)."""
     with torch.no_grad():
         outputs, mask, hidden = model.encode(src, lengths)
         inputs = torch.full((src.shape[0],), BOS, dtype=torch.long)
@@ -206,10 +251,19 @@ def greedy(
             logits, hidden, _ = model.decode_step(inputs, hidden, outputs, mask)
             inputs = logits.argmax(dim=1)
             steps.append(inputs)
-    result = []
-    for row in torch.stack(steps, dim=1).tolist():
-        result.append(row[: row.index(EOS)] if EOS in row else row)
-    return result
+    return torch.stack(steps, dim=1)
+
+
+def cut_at_eos(steps: torch.Tensor) -> list[list[int]]:
+    """Each row of :func:`greedy_steps` up to its first ``<eos>`` (excluded)."""
+    return [row[: row.index(EOS)] if EOS in row else row for row in steps.tolist()]
+
+
+def greedy(
+    model: nn.Module, src: torch.Tensor, lengths: torch.Tensor, max_len: int
+) -> list[list[int]]:
+    """Greedy decoding through ``model.encode`` and ``model.decode_step`` (ids, no specials)."""
+    return cut_at_eos(greedy_steps(model, src, lengths, max_len))
 
 
 def bleu(hypotheses: list[list[str]], references: list[list[str]], max_n: int = 4) -> float:
@@ -228,47 +282,64 @@ def bleu(hypotheses: list[list[str]], references: list[list[str]], max_n: int = 
     return (1.0 if c > r else math.exp(1 - r / c)) * math.exp(log_precision)
 
 
-def fit_translator(
+def train_translator(
     model: nn.Module,
-    seed: int,
+    src: torch.Tensor,
+    src_lengths: torch.Tensor,
+    tgt: torch.Tensor,
+    tgt_lengths: torch.Tensor,
     *,
-    n_train: int,
-    n_test: int,
     epochs: int,
     lr: float,
     batch_size: int,
-) -> dict:
-    """Train ``model(src, src_lengths, tgt_in, teacher_forcing=True)`` with a masked loss.
-
-    Returns:
-        ``{"losses": per epoch, "bleu" and "exact_match": on held-out pairs (greedy
-        decoding), "examples": three (hypothesis, reference) strings}``.
-    """
-    data = translation_data(seed, n_train, n_test)
-    src, tgt = data["src"][:n_train], data["tgt"][:n_train]
+    seed: int,
+) -> list[float]:
+    """Train ``model(src, src_lengths, tgt_in, teacher_forcing=True)`` with a masked loss;
+    batches shuffled from ``seed`` (the worker seed). Returns the mean loss per epoch."""
 
     def step(index: torch.Tensor) -> torch.Tensor:
-        s, s_len = pad([src[i] for i in index.tolist()])
-        t, t_len = pad([tgt[i] for i in index.tolist()])
+        s, s_len = _rows(src, src_lengths, index)
+        t, t_len = _rows(tgt, tgt_lengths, index)
         logits = model(s, s_len, t[:, :-1], teacher_forcing=True)
         return masked_loss(logits, t[:, 1:], t_len - 1)
 
-    losses = _adam_loop(
-        model, n_train, step, epochs=epochs, lr=lr, batch_size=batch_size, seed=seed
+    return _adam_loop(
+        model, len(src_lengths), step, epochs=epochs, lr=lr, batch_size=batch_size, seed=seed
     )
-    itos = data["tgt_itos"]
-    hyps = greedy(model, *pad(data["src"][n_train:]), max_len=16)
-    words = [[itos[i] for i in h] for h in hyps]
-    right = sum(w == r for w, r in zip(words, data["references"], strict=True))
+
+
+def translation_scores(steps: torch.Tensor, data: dict) -> dict:
+    """Trusted side: BLEU and exact match of greedy ``steps`` (n_test, max_len) against the
+    held-out references (the caller has checked that every id is in the target vocabulary).
+
+    Returns:
+        ``{"bleu", "exact_match", "examples": three (hypothesis, reference) strings}``.
+    """
+    itos, references = data["tgt_itos"], data["references"]
+    words = [[itos[i] for i in h] for h in cut_at_eos(steps)]
+    right = sum(w == r for w, r in zip(words, references, strict=True))
     return {
-        "losses": losses,
-        "exact_match": right / n_test,
-        "bleu": bleu(words, data["references"]),
+        "exact_match": right / len(references),
+        "bleu": bleu(words, references),
         "examples": [
-            (" ".join(w), " ".join(r))
-            for w, r in zip(words[:3], data["references"][:3], strict=True)
+            (" ".join(w), " ".join(r)) for w, r in zip(words[:3], references[:3], strict=True)
         ],
     }
+
+
+def fit_translator(
+    model: nn.Module, data: dict, seed: int, *, epochs: int, lr: float, batch_size: int
+) -> dict:
+    """The training test's procedure in one process (the bench).
+
+    Returns:
+        ``{"losses": per epoch, "bleu", "exact_match", "examples"}`` (greedy, 16 steps).
+    """
+    losses = train_translator(
+        model, *data["train"], epochs=epochs, lr=lr, batch_size=batch_size, seed=seed
+    )
+    steps = greedy_steps(model, *data["test"], max_len=MAX_TRANSLATION)
+    return {"losses": losses, **translation_scores(steps, data)}
 
 
 class ProbeTranslator(nn.Module):
@@ -313,20 +384,25 @@ TAGS = russian.NER_TAGS
 
 
 def ner_data(seed: int, n_train: int, n_test: int) -> dict:
+    """Tagged sentences drawn from the data seed, in the trusted process.
+
+    Returns:
+        ``{"vocab_size", "train": (tokens (n_train, T), lengths, tag ids (n_train, T)),
+        "test": (tokens (n_test, T'), lengths), "gold": the held-out tags as strings}``;
+        only ``train`` and the test *tokens* are ever sent to the worker.
+    """
     sentences = russian.ner_sentences(n_train + n_test, seed)
     words = [[w.lower() for w in tokens] for tokens, _ in sentences]
     stoi = vocabulary(words[:n_train])
     tag_id = {t: i for i, t in enumerate(TAGS)}
+    ids = [encode(w, stoi) for w in words]
+    tags = [[tag_id[t] for t in tags] for _, tags in sentences[:n_train]]
     return {
         "vocab_size": len(stoi),
-        "ids": [encode(w, stoi) for w in words],
-        "tags": [[tag_id[t] for t in tags] for _, tags in sentences],
+        "train": (*pad(ids[:n_train]), pad(tags)[0]),
+        "test": pad(ids[n_train:]),
         "gold": [tags for _, tags in sentences[n_train:]],
     }
-
-
-def ner_vocab_size(seed: int, n_train: int, n_test: int) -> int:
-    return ner_data(seed, n_train, n_test)["vocab_size"]
 
 
 def _entities(tags: list[str]) -> set[tuple[str, int, int]]:
@@ -349,37 +425,50 @@ def entity_f1(predicted: list[list[str]], gold: list[list[str]]) -> float:
     return 2 * found / (n_pred + n_gold) if n_pred + n_gold else 0.0
 
 
-def fit_tagger(
+def train_tagger(
     model: nn.Module,
-    seed: int,
+    tokens: torch.Tensor,
+    lengths: torch.Tensor,
+    tags: torch.Tensor,
     *,
-    n_train: int,
-    n_test: int,
     epochs: int,
     lr: float,
     batch_size: int,
+    seed: int,
+) -> list[float]:
+    """Train ``model(tokens, lengths) -> (B, T, K)`` with a masked loss; batches shuffled from
+    ``seed`` (the worker seed). Returns the mean loss per epoch."""
+
+    def step(index: torch.Tensor) -> torch.Tensor:
+        batch, batch_lengths = _rows(tokens, lengths, index)
+        targets = tags[index, : batch.shape[1]]
+        return masked_loss(model(batch, batch_lengths), targets, batch_lengths)
+
+    return _adam_loop(
+        model, len(lengths), step, epochs=epochs, lr=lr, batch_size=batch_size, seed=seed
+    )
+
+
+def tagger_f1(logits: torch.Tensor, lengths: torch.Tensor, gold: list[list[str]]) -> float:
+    """Trusted side: entity F1 of the argmax tags of ``logits`` (N, T, K) against ``gold``."""
+    best = logits.argmax(dim=2).tolist()
+    predicted = [[TAGS[k] for k in row[:n]] for row, n in zip(best, lengths.tolist(), strict=True)]
+    return entity_f1(predicted, gold)
+
+
+def fit_tagger(
+    model: nn.Module, data: dict, seed: int, *, epochs: int, lr: float, batch_size: int
 ) -> dict:
-    """Train ``model(tokens, lengths) -> (B, T, K)``; entity F1 and tagged test sentences.
+    """The training test's procedure in one process (the bench).
 
     Returns:
         ``{"losses": per epoch, "f1": entity-level F1 on held-out sentences}``.
     """
-    data = ner_data(seed, n_train, n_test)
-    ids, tags = data["ids"][:n_train], data["tags"][:n_train]
-
-    def step(index: torch.Tensor) -> torch.Tensor:
-        tokens, lengths = pad([ids[i] for i in index.tolist()])
-        targets, _ = pad([tags[i] for i in index.tolist()])
-        return masked_loss(model(tokens, lengths), targets, lengths)
-
-    losses = _adam_loop(
-        model, n_train, step, epochs=epochs, lr=lr, batch_size=batch_size, seed=seed
+    losses = train_tagger(
+        model, *data["train"], epochs=epochs, lr=lr, batch_size=batch_size, seed=seed
     )
-    tokens, lengths = pad(data["ids"][n_train:])
-    with torch.no_grad():
-        best = model(tokens, lengths).argmax(dim=2).tolist()
-    predicted = [[TAGS[k] for k in row[:n]] for row, n in zip(best, lengths.tolist(), strict=True)]
-    return {"losses": losses, "f1": entity_f1(predicted, data["gold"])}
+    logits = predict(model, *data["test"])
+    return {"losses": losses, "f1": tagger_f1(logits, data["test"][1], data["gold"])}
 
 
 # --- 3.3 teacher forcing -------------------------------------------------------------------

@@ -239,5 +239,8 @@ class CallLog:
 
 
 def generator_with_seed(seed: int) -> torch.Generator:
-    """``torch.Generator().manual_seed(seed)``, made in the worker (a generator is not data)."""
+    """``torch.Generator().manual_seed(seed)``, made in the worker (a generator is not data).
+
+    Tests pass the worker seed (or a constant), never the data seed: ``generator.initial_seed()``
+    would hand it to the submission."""
     return torch.Generator().manual_seed(seed)

@@ -1,11 +1,13 @@
 """3.2 Review classifiers: the bag of embeddings against the reference, padding and batch order,
-and the GRU that learns negation, trained by the grader's own loop (``torchgrade.probes.hw3_nlp``).
+and the GRU that learns negation, trained by the grader's own loop (``torchgrade.probes.hw3_nlp``)
+on reviews drawn here: the worker never sees the data seed or a held-out label.
 """
 
 import pytest
 import torch
 
 from torchgrade import expect
+from torchgrade.probes import hw3_nlp as probes
 
 pytestmark = pytest.mark.section("3.2")
 
@@ -13,7 +15,7 @@ PROBES = "torchgrade.probes.hw3_nlp"
 
 # The training test's procedure; bench/thresholds_hw3_nlp.py runs the reference through it.
 DATA = {"n_train": 500, "n_test": 300}
-TRAIN = {**DATA, "epochs": 12, "lr": 0.01, "batch_size": 32}
+TRAIN = {"epochs": 12, "lr": 0.01, "batch_size": 32}
 RNN_SIZES = {"embed_dim": 16, "hidden_size": 32}
 MIN_ACCURACY = 0.85
 MIN_NEGATED_ACCURACY = 0.80
@@ -156,15 +158,25 @@ def test_rnn_padding_does_not_change_the_result(student, seed):
 
 @pytest.mark.points(1)
 @pytest.mark.timeout(120)
-def test_rnn_beats_bag_of_embeddings_on_negated_reviews(student, seed):
-    probes = student.import_module(PROBES)
-    vocab = int(expect.number(probes.review_vocab_size(seed, **DATA), what="vocabulary size"))
-    baseline = probes.fit_classifier(probes.bag_model(vocab, seed), seed, **TRAIN)
+def test_rnn_beats_bag_of_embeddings_on_negated_reviews(student, seed, worker_seed):
+    """The reviews come from the data seed, here: the worker gets the training reviews and the
+    held-out tokens, never their labels or the seed; the grader's loop shuffles with the worker
+    seed, and the held-out logits are scored here against a bag of embeddings trained here."""
+    data = probes.review_data(seed, **DATA)
+    vocab = data["vocab_size"]
+    baseline = probes.fit_classifier(probes.bag_model(vocab, seed), data, seed, **TRAIN)
     model = student.hw3_nlp.RNNClassifier(
         vocab, RNN_SIZES["embed_dim"], RNN_SIZES["hidden_size"], 2
     )
-    result = probes.fit_classifier(model, seed, **TRAIN)
-    expect.losses(result["losses"], TRAIN["epochs"], "the grader's training loop")
+    remote = student.import_module(PROBES)
+    losses = remote.train_classifier(model, *data["train"], seed=worker_seed, **TRAIN)
+    expect.losses(losses, TRAIN["epochs"], "the grader's training loop")
+    logits = expect.tensor(
+        remote.predict(model, *data["test"]),
+        what="RNNClassifier(V, 16, 32, 2)(tokens, lengths) on the held-out reviews after training",
+        shape=(DATA["n_test"], 2),
+    )
+    result = probes.classifier_scores(logits, data["test_labels"], data["negated"])
     what = (
         f"RNNClassifier(V, 16, 32, 2) trained by the grader's loop (Adam, lr {TRAIN['lr']}, "
         f"{TRAIN['epochs']} epochs on {DATA['n_train']} reviews)"

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from torchgrade import expect
+from torchgrade.probes import hw3_nlp as probes
 
 pytestmark = pytest.mark.section("3.3")
 
@@ -14,7 +15,7 @@ PROBES = "torchgrade.probes.hw3_nlp"
 
 # The training test's procedure; bench/thresholds_hw3_nlp.py runs the reference through it.
 DATA = {"n_train": 800, "n_test": 200}
-TRAIN = {**DATA, "epochs": 10, "lr": 0.01, "batch_size": 32}
+TRAIN = {"epochs": 10, "lr": 0.01, "batch_size": 32}
 SIZES = {"embed_dim": 16, "hidden_size": 32}
 # BLEU, not exact match: a run that has not yet learnt one word (the object after an
 # adjective, say) gets 20% exact match but still ~0.8 BLEU; an untrained model gets ~0.
@@ -230,12 +231,28 @@ def test_no_teacher_forcing_feeds_its_own_predictions(student, ref, seed):
 
 @pytest.mark.points(0.5)
 @pytest.mark.timeout(120)
-def test_seq2seq_learns_to_translate(student, seed):
-    probes = student.import_module(PROBES)
-    Vs, Vt = probes.translation_vocab_sizes(seed, **DATA)
+def test_seq2seq_learns_to_translate(student, seed, worker_seed):
+    """The pairs come from the data seed, here: the worker gets the training pairs and the
+    held-out sources, never their references or the seed; the grader's loop shuffles with the
+    worker seed, and the greedy translations it returns are scored here."""
+    data = probes.translation_data(seed, **DATA)
+    Vs, Vt = data["src_vocab_size"], data["tgt_vocab_size"]
     model = student.hw3_nlp.Seq2Seq(Vs, Vt, SIZES["embed_dim"], SIZES["hidden_size"])
-    result = probes.fit_translator(model, seed, **TRAIN)
-    expect.losses(result["losses"], TRAIN["epochs"], "the grader's training loop")
+    remote = student.import_module(PROBES)
+    losses = remote.train_translator(model, *data["train"], seed=worker_seed, **TRAIN)
+    expect.losses(losses, TRAIN["epochs"], "the grader's training loop")
+    steps = expect.tensor(
+        remote.greedy_steps(model, *data["test"], probes.MAX_TRANSLATION),
+        what="greedy decoding of the held-out sources through Seq2Seq.encode and decode_step "
+        "after training (the argmax of every step)",
+        shape=(DATA["n_test"], probes.MAX_TRANSLATION),
+        dtype=torch.long,
+    )
+    assert bool(((steps >= 0) & (steps < Vt)).all()), (
+        f"Seq2Seq.decode_step's logits should have one column per target word (V_tgt = {Vt}): "
+        f"greedy decoding picked ids outside 0..{Vt - 1}"
+    )
+    result = probes.translation_scores(steps, data)
     bleu, em = result["bleu"], result["exact_match"]
     examples = "; ".join(f"{h!r} for {r!r}" for h, r in result["examples"])
     assert bleu >= MIN_BLEU, (

@@ -1,7 +1,7 @@
 """3.4 Greedy decoding, exact match and BLEU.
 
 ``greedy_decode`` runs on the grader's :class:`ProbeTranslator` (a fixed model with the
-``Seq2Seq`` interface, built from the seed in both processes): the test's expectation is the
+``Seq2Seq`` interface, built from the worker seed in both processes): the test's expectation is the
 reference's decoding of the very same model in the trusted process. BLEU is checked on values
 worked out by hand and against the reference on random corpora.
 """
@@ -22,6 +22,8 @@ BOS, EOS = 2, 3
 
 
 def _translators(student, vocab: int, seed: int, offset: float):
+    """The same ProbeTranslator in the worker and here; ``seed`` is the worker seed (its
+    weights are no secret, but the worker never receives the data seed)."""
     return (
         student.import_module(PROBES).ProbeTranslator(vocab, seed, offset),
         probes.ProbeTranslator(vocab, seed, offset),
@@ -54,10 +56,10 @@ def _source(g: torch.Generator, vocab: int, lengths: list[int]):
 
 
 @pytest.mark.points(0.75)
-def test_greedy_decode_matches_reference(student, ref, seed):
+def test_greedy_decode_matches_reference(student, ref, seed, worker_seed):
     g = torch.Generator().manual_seed(seed)
     for offset, max_len in ((0.0, 12), (2.0, 9), (-1.0, 20)):
-        student_model, model = _translators(student, 20, seed, offset)
+        student_model, model = _translators(student, 20, worker_seed, offset)
         src, lengths = _source(g, 20, torch.randint(1, 9, (6,), generator=g).tolist())
         what = (
             f"greedy_decode(model, src, lengths, bos_id=2, eos_id=3, max_len={max_len}) for "
@@ -74,9 +76,9 @@ def test_greedy_decode_matches_reference(student, ref, seed):
 
 @pytest.mark.points(0.25)
 @pytest.mark.public
-def test_greedy_decode_stops_at_eos_and_strips_it(student, seed):
+def test_greedy_decode_stops_at_eos_and_strips_it(student, seed, worker_seed):
     g = torch.Generator().manual_seed(seed)
-    student_model, model = _translators(student, 15, seed, 0.0)
+    student_model, model = _translators(student, 15, worker_seed, 0.0)
     src, lengths = _source(g, 15, [1, 5, 3, 8])
     what = "greedy_decode(model, src, lengths, bos_id=2, eos_id=3, max_len=30)"
     got = _decode(student, student_model, src, lengths, 30, what)
@@ -92,9 +94,9 @@ def test_greedy_decode_stops_at_eos_and_strips_it(student, seed):
 
 
 @pytest.mark.points(0.25)
-def test_greedy_decode_respects_max_len(student, seed):
+def test_greedy_decode_respects_max_len(student, seed, worker_seed):
     g = torch.Generator().manual_seed(seed)
-    student_model, model = _translators(student, 15, seed, 50.0)  # <eos> comes far too late
+    student_model, model = _translators(student, 15, worker_seed, 50.0)  # <eos> comes far too late
     src, lengths = _source(g, 15, [2, 6, 4])
     what = "greedy_decode(model, src, lengths, bos_id=2, eos_id=3, max_len=5) with no <eos> in time"
     got = _decode(student, student_model, src, lengths, 5, what)

@@ -115,7 +115,7 @@ def test_encode_and_decode_match_reference(student, seed):
 
 
 @pytest.mark.points(0.25)
-def test_forward_samples_from_the_generator_and_returns_logits(student, seed):
+def test_forward_samples_from_the_generator_and_returns_logits(student, seed, worker_seed):
     """forward(x, generator) = decode(reparameterize(encode(x), generator)): logits, not
     probabilities (a sigmoid at the end of the decoder is the classic mistake)."""
     g = torch.Generator().manual_seed(seed)
@@ -127,9 +127,9 @@ def test_forward_samples_from_the_generator_and_returns_logits(student, seed):
             layer.bias.mul_(0).add_(torch.randn(64, generator=g) * 4)
     student.probes.set_parameters(model, {"decoder.2.bias": local.decoder[2].bias.detach()})
     x = torch.rand(9, 64, generator=g)
-    out = model(x, student.import_module(PROBES).generator_with_seed(seed))
+    out = model(x, student.import_module(PROBES).generator_with_seed(worker_seed))
     with torch.no_grad():
-        expected = local(x, torch.Generator().manual_seed(seed))
+        expected = local(x, torch.Generator().manual_seed(worker_seed))
     what = "VAE(64, 24, 2)(x, generator) for x of shape (9, 64), with given weights"
     assert isinstance(out, tuple) and len(out) == 3, f"{what} should return (logits, mu, logvar)"
     expect.close(

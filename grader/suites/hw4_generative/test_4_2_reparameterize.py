@@ -30,6 +30,8 @@ def _inputs(seed: int, n: int, k: int):
 
 
 def _generator(student, seed: int):
+    """``torch.Generator().manual_seed(seed)`` made in the worker: pass the worker seed (or a
+    constant), never the data seed."""
     return student.import_module(PROBES).generator_with_seed(seed)
 
 
@@ -52,7 +54,7 @@ def test_reparameterize_known_noise(student):
 
 
 @pytest.mark.points(0.5)
-def test_reparameterize_noise_is_standard_normal(student, seed):
+def test_reparameterize_noise_is_standard_normal(student, seed, worker_seed):
     """Thousands of draws with random mu and logvar: (z - mu) / exp(logvar / 2) ~ N(0, 1).
 
     Using logvar as σ (``mu + logvar * eps``) or as σ² (``mu + exp(logvar) * eps``) scales the
@@ -60,7 +62,7 @@ def test_reparameterize_noise_is_standard_normal(student, seed):
     mu, logvar = _inputs(seed, 400, 10)
     what = "(z - mu) / exp(logvar / 2) for z = reparameterize(mu, logvar) with logvar in (-2, 2)"
     z = expect.tensor(
-        student.hw4_generative.reparameterize(mu, logvar, _generator(student, seed)),
+        student.hw4_generative.reparameterize(mu, logvar, _generator(student, worker_seed)),
         what="reparameterize(mu, logvar, generator) for mu of shape (400, 10)",
         shape=(400, 10),
     )
@@ -69,7 +71,7 @@ def test_reparameterize_noise_is_standard_normal(student, seed):
 
 
 @pytest.mark.points(0.5)
-def test_reparameterize_gradients_reach_mu_and_logvar(student, seed):
+def test_reparameterize_gradients_reach_mu_and_logvar(student, seed, worker_seed):
     """The trick's whole point: z is a differentiable function of mu and logvar.
 
     For L = sum(u * z): dL/dmu = u and dL/dlogvar = u * (z - mu) / 2. A sample taken outside
@@ -82,7 +84,7 @@ def test_reparameterize_gradients_reach_mu_and_logvar(student, seed):
             student.hw4_generative.reparameterize,
             mu,
             logvar,
-            _generator(student, seed),
+            _generator(student, worker_seed),
             wrt=[0, 1],
             upstream=upstream,
         )
@@ -117,14 +119,14 @@ def test_reparameterize_gradients_reach_mu_and_logvar(student, seed):
 
 
 @pytest.mark.points(0.5)
-def test_reparameterize_draws_from_the_callers_generator(student, seed):
+def test_reparameterize_draws_from_the_callers_generator(student, seed, worker_seed):
     """Two generators seeded alike give the same z, whatever torch's global RNG did in between;
     another seed gives another z; without a generator, torch.manual_seed reproduces z."""
     mu, logvar = _inputs(seed, 8, 3)
     reparameterize = student.hw4_generative.reparameterize
     what = "reparameterize(mu, logvar, generator)"
     draws = []
-    for global_seed, own_seed in ((1, seed), (2, seed), (1, seed + 1)):
+    for global_seed, own_seed in ((1, worker_seed), (2, worker_seed), (1, worker_seed + 1)):
         student.torch.manual_seed(global_seed)
         draws.append(
             expect.tensor(
@@ -140,7 +142,7 @@ def test_reparameterize_draws_from_the_callers_generator(student, seed):
     )
     plain = []
     for _ in range(2):
-        student.torch.manual_seed(seed)
+        student.torch.manual_seed(worker_seed)
         plain.append(expect.tensor(reparameterize(mu, logvar), what="reparameterize(mu, logvar)"))
     assert torch.equal(plain[0], plain[1]), (
         "reparameterize(mu, logvar) without a generator should use torch's global RNG, so "

@@ -19,6 +19,8 @@ def _models(student, seed: int):
 
 
 def _generator(student, seed: int):
+    """``torch.Generator().manual_seed(seed)`` made in the worker: pass the worker seed, never
+    the data seed."""
     return student.import_module(PROBES).generator_with_seed(seed)
 
 
@@ -29,11 +31,11 @@ def _pair(seed: int):
 
 @pytest.mark.points(0.25)
 @pytest.mark.public
-def test_sample_shape_range_and_no_graph(student, seed):
+def test_sample_shape_range_and_no_graph(student, seed, worker_seed):
     model, _ = _models(student, seed)
     what = "sample(model, 10, generator) for a VAE with 64 pixels"
     images = expect.tensor(
-        student.hw4_generative.sample(model, 10, _generator(student, seed)),
+        student.hw4_generative.sample(model, 10, _generator(student, worker_seed)),
         what=what,
         shape=(10, 64),
     )
@@ -44,12 +46,12 @@ def test_sample_shape_range_and_no_graph(student, seed):
 
 
 @pytest.mark.points(0.25)
-def test_sample_matches_reference_with_the_generator(student, ref, seed):
+def test_sample_matches_reference_with_the_generator(student, ref, seed, worker_seed):
     model, local = _models(student, seed)
     n = 3 + seed % 20
     what = f"sample(model, {n}, generator)"
-    got = student.hw4_generative.sample(model, n, _generator(student, seed))
-    expected = ref.hw4_generative.sample(local, n, torch.Generator().manual_seed(seed))
+    got = student.hw4_generative.sample(model, n, _generator(student, worker_seed))
+    expected = ref.hw4_generative.sample(local, n, torch.Generator().manual_seed(worker_seed))
     expect.close(
         got,
         expected,

@@ -4,7 +4,8 @@ Every test first swaps the grader's losses into the submission's module and trai
 grader's own networks: a mistake in 4.6 costs 4.6 only. ``gan_step`` runs with optimizers that
 record, at every ``step()``, which network they update and the gradients they see; the
 expected gradients and weights are computed here. The outcome test trains on the ring of
-eight Gaussians and counts, here, the modes the generator reaches.
+eight Gaussians and counts, here, the modes the generator reaches. Data, initial weights and
+the samples' z come from the data seed, here; ``train_gan``'s own seed is the worker seed.
 """
 
 import pytest
@@ -27,12 +28,13 @@ PROBES = "torchgrade.probes.hw4_generative"
 SMALL = {"latent_dim": 2, "hidden": 8}
 # The outcome test: train_gan's defaults on 2000 ring points, judged on 2000 samples.
 RING_POINTS = 2000
-# GAN training is chaotic: over 100 seeds the reference reaches 7.1 of the 8 modes on average
-# but only 4 in its worst run (a longer training does not remove such runs), so the bounds
-# separate a GAN that learns from one that does not (an untrained generator: 0 modes, no
-# sample near one), with a margin below the reference's worst seed (see the bench).
+# GAN training is chaotic: over 100 seeds the reference reaches about 7 of the 8 modes on average
+# but only 4 in its worst run (a longer training does not remove such runs), and its worst
+# quality moves from draw to draw (0.30, then 0.22), so the bounds separate a GAN that learns
+# from one that does not (an untrained generator: 0 modes, no sample near one), with a margin
+# below the reference's worst seed (see the bench).
 MIN_MODES = 3  # of 8, each with at least 2% of the samples near its centre
-MIN_QUALITY = 0.2  # share of samples within 0.4 (a fifth of the radius) of a centre
+MIN_QUALITY = 0.1  # share of samples within 0.4 (a fifth of the radius) of a centre
 
 
 def _isolated(student):
@@ -177,21 +179,22 @@ def test_gan_step_matches_reference(student, seed):
             )
 
 
-def _train_kwargs(seed: int) -> dict:
+def _train_kwargs(seed: int, run_seed: int) -> dict:
+    """Small settings from the data ``seed``; ``run_seed`` (the worker seed) is train_gan's."""
     g = torch.Generator().manual_seed(seed)
     return {
         "steps": int(torch.randint(3, 7, (1,), generator=g)),
         "batch_size": int(torch.randint(8, 24, (1,), generator=g)),
         "lr": round(float(torch.rand(1, generator=g)) * 0.02 + 0.005, 4),
-        "seed": seed,
+        "seed": run_seed,
     }
 
 
 @pytest.mark.points(0.5)
-def test_train_gan_two_optimizers_match_reference(student, ref, seed):
+def test_train_gan_two_optimizers_match_reference(student, ref, seed, worker_seed):
     """The documented loop replayed: the batch indices, then z, from the seeded generator; one
     Adam per network (a single optimizer over both would also move D in the generator step)."""
-    kwargs = _train_kwargs(seed)
+    kwargs = _train_kwargs(seed, worker_seed)
     values_G, values_D = _values(seed, **SMALL)
     data = eight_gaussians(64, seed=seed)
     probes = student.import_module(PROBES)
@@ -249,14 +252,14 @@ def ring_outcome(values_G: dict, seed: int) -> dict:
 
 @pytest.mark.points(0.5)
 @pytest.mark.timeout(120)
-def test_train_gan_covers_the_ring(student, seed):
+def test_train_gan_covers_the_ring(student, seed, worker_seed):
     """train_gan with its defaults on the ring: at least MIN_MODES of 8 modes reached and a
     share MIN_QUALITY of the samples close to a centre (bench: the reference on 100 seeds)."""
     values_G, values_D = _values(seed, 2, 64)
     G, D = student.import_module(PROBES).probe_gan(values_G, values_D, 2, 64)
     data = eight_gaussians(RING_POINTS, seed=seed)
     what = "train_gan(G, D, data) with its defaults on 2000 points of the ring of 8 Gaussians"
-    history = _isolated(student).train_gan(G, D, data, seed=seed)
+    history = _isolated(student).train_gan(G, D, data, seed=worker_seed)
     assert isinstance(history, dict), f"{what} should return a dict, got {expect.kind(history)}"
     report = ring_outcome(student.probes.named_parameters(G), seed)
     assert report["modes"] >= MIN_MODES, (
