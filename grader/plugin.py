@@ -15,10 +15,16 @@ from types import SimpleNamespace
 import pytest
 
 from torchgrade import events, seeds
-from torchgrade.course import Course, Homework, Limits
+from torchgrade.course import Course, Homework, Limits, SuiteError
 from torchgrade.dispatch_log import DispatchLog
 from torchgrade.protocol import DataOp, data_request
-from torchgrade.remote import ExerciseOutOfTime, ExerciseUnavailable, StudentError, StudentProxy
+from torchgrade.remote import (
+    ExerciseOutOfTime,
+    ExerciseUnavailable,
+    StudentError,
+    StudentProxy,
+    Withholding,
+)
 from torchgrade.results import TestResult
 from torchgrade.specs import OUT_OF_TIME, OutOfTime, SandboxError, WorkerFailure
 
@@ -184,7 +190,10 @@ class GraderPlugin:
         worker.request(data_request(DataOp.SEED, value=worker_seed))
         # Record the torch ops this section's exercises dispatch (torchgrade.worker.dispatch).
         worker.request(data_request(DataOp.WATCH, forbid=self.dispatch.rules_for(section)))
-        proxy = StudentProxy(worker, self.modules, self.exercise_problems, self.out_of_time)
+        data_seed = test_seed(self.seed_value, request.node.nodeid, self.secret)
+        proxy = StudentProxy(
+            Withholding(worker, data_seed), self.modules, self.exercise_problems, self.out_of_time
+        )
         yield proxy
         try:
             self.dispatch.read(request.node.nodeid, worker, proxy.touched)
@@ -312,7 +321,7 @@ class GraderPlugin:
 
 
 # Errors no value from a submission can cause: a name, module or syntax the suite lacks.
-_SUITE_BUGS = (NameError, ImportError, SyntaxError, pytest.UsageError)
+_SUITE_BUGS = (NameError, ImportError, SyntaxError, pytest.UsageError, SuiteError)
 
 
 def feedback(exc: BaseException, during_test: bool = True) -> tuple[str, str]:

@@ -8,6 +8,7 @@ handle. Objects never cross: a handle is an id the worker resolves.
 
 from typing import Any
 
+from torchgrade.course import SuiteError
 from torchgrade.framing import ProtocolError
 from torchgrade.protocol import DataOp, Decoder, Encoder, check_handle, data_request
 from torchgrade.specs import Channel, OutOfTime, WorkerFailure
@@ -156,6 +157,49 @@ class RemoteModule(Handle):
         if name in self._out_of_time:
             raise ExerciseOutOfTime(self._out_of_time[name])
         return super().__getattr__(name)
+
+
+class Withholding:
+    """A :class:`Channel` that refuses to send the test's data seed to the worker.
+
+    The data seed, and numbers within ``reach`` of it (``seed + 1``), must never cross
+    (:mod:`torchgrade.seeds`): a hidden test that sends one would let a submission rebuild
+    its held-out data. Such a request is refused before it leaves, as a suite bug
+    (:class:`~torchgrade.course.SuiteError`: the grader's fault, never the student's), so the
+    corpus catches the mistake when a suite is written. Only numbers outside the tensors are
+    looked at (a seed does not travel inside data), and not the request's own ids.
+    """
+
+    _CONTROL = frozenset({"op", "target", "name"})
+
+    def __init__(self, channel: Channel, seed: int, reach: int = 16):
+        self._channel = channel
+        self._withheld = frozenset(range(seed - reach, seed + reach + 1))
+
+    def request(self, header: dict, buffers: list = ()) -> tuple[dict, list[bytes]]:
+        values = [v for k, v in header.items() if k not in self._CONTROL]
+        if self._mentions(values):
+            raise SuiteError(
+                "this hidden test sent its data seed to the worker (see torchgrade.seeds); "
+                "pass the worker_seed fixture instead"
+            )
+        return self._channel.request(header, buffers)
+
+    def _mentions(self, value: Any, depth: int = 0) -> bool:
+        if isinstance(value, bool) or depth > 64:
+            return False
+        if isinstance(value, int):
+            return value in self._withheld
+        if isinstance(value, float):
+            return value.is_integer() and int(value) in self._withheld
+        if isinstance(value, dict):
+            value = list(value.values())
+        if isinstance(value, list):
+            return any(self._mentions(v, depth + 1) for v in value)
+        return False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._channel, name)  # output, status, start_clock, close
 
 
 class StudentProxy:

@@ -3,9 +3,15 @@
 import ast
 from pathlib import Path
 
+import pytest
+from helpers import solution_text
+from minicourse import make_course
+
 from torchgrade import seeds
-from torchgrade.course import load_course
+from torchgrade.course import SuiteError, load_course
+from torchgrade.grading import grade
 from torchgrade.plugin import test_seed as data_seed_of
+from torchgrade.remote import Withholding
 
 NODE = "test_1_6_mlp.py::test_make_mlp_trains_to_93_percent_on_moons"
 
@@ -45,8 +51,6 @@ def test_data_and_worker_seeds_are_reproducible_and_unrelated(tmp_path):
     # Without the secret, neither the run's seed nor the worker's seed gives the data seed.
     other = seeds.suite_secret(tmp_path / "masked", "hw1_basics")
     assert [seeds.data_seed(run, NODE, other) for run in range(200)] != data
-
-
 
 
 def _seedlike(node: ast.expr) -> bool:
@@ -107,3 +111,62 @@ def test_no_assignment_sends_the_worker_a_data_seed():
         suite = Path(__file__).resolve().parents[1] / "grader" / "suites" / homework
         for path in sorted(suite.glob("test_*.py")):
             assert not data_seed_sent_to_worker(path.read_text("utf-8")), (homework, path.name)
+
+
+class _Recorder:
+    """A channel that records what it was asked to send."""
+
+    def __init__(self):
+        self.sent = []
+
+    def request(self, header, buffers=()):
+        self.sent.append(header)
+        return {"ok": True, "value": None}, []
+
+
+@pytest.mark.parametrize("offset", [0, 1, -3, 16])
+def test_the_data_seed_never_leaves_the_grader(offset):
+    channel = _Recorder()
+    guarded = Withholding(channel, seed=1_234_567)
+    for value in (1_234_567 + offset, float(1_234_567 + offset), [[{"x": 1_234_567 + offset}]]):
+        with pytest.raises(SuiteError, match="data seed"):
+            guarded.request({"op": "call", "target": 3, "args": [value]})
+    assert channel.sent == []
+
+
+def test_numbers_far_from_the_data_seed_and_ids_cross():
+    channel = _Recorder()
+    guarded = Withholding(channel, seed=1_234_567)
+    guarded.request({"op": "call", "target": 1_234_567, "args": [1_234_567 + 17, 0.5, True]})
+    assert len(channel.sent) == 1
+
+
+LEAKY_TEST = """
+import pytest
+
+pytestmark = pytest.mark.section("1.3")
+
+
+@pytest.mark.points(0.5)
+def test_leaky(student, seed):
+    student.torch.manual_seed(seed + 1)
+
+
+@pytest.mark.points(0.5)
+def test_tight(student, worker_seed):
+    student.torch.manual_seed(worker_seed + 1)
+"""
+
+
+def test_a_suite_that_sends_its_data_seed_is_a_grader_error(tmp_path):
+    """Through the plugin: the leaky test errors as the grader's fault, its sibling passes."""
+    course = make_course(tmp_path / "course")
+    suite = course.suite_dir("hw1_basics")
+    (suite / "test_1_3_logistic_regression.py").write_text(LEAKY_TEST, encoding="utf-8")
+    path = tmp_path / "hw1_basics.py"
+    path.write_text(solution_text(), encoding="utf-8")
+    report = grade(path, course=course, seed=1, homeworks=["hw1_basics"])
+    tests = {t.name: t for t in report.homeworks[0].tests}
+    assert tests["test_leaky"].outcome == "error"
+    assert "data seed" in tests["test_leaky"].message
+    assert tests["test_tight"].outcome == "passed"
