@@ -57,8 +57,8 @@ def _seedlike(node: ast.expr) -> bool:
     """``seed``, or arithmetic on it (``seed + 1``, ``seed * 31 + trial``)."""
     if isinstance(node, ast.Name):
         return node.id == "seed"
-    if isinstance(node, ast.BinOp):
-        return _seedlike(node.left) or _seedlike(node.right)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult)):
+        return _seedlike(node.left) or _seedlike(node.right)  # ``seed % 3`` is a few bits
     return isinstance(node, ast.UnaryOp) and _seedlike(node.operand)
 
 
@@ -68,26 +68,45 @@ def _rooted_at(node: ast.expr, names: set[str]) -> bool:
     return isinstance(node, ast.Name) and node.id in names
 
 
+def _carries_seed(node: ast.expr, tainted: set[str]) -> bool:
+    """``seed`` itself, a name bound to something carrying it, or a literal dict, list or
+    tuple holding one (``settings = {"seed": seed}`` then ``f(**settings)``); data computed
+    from it by a call are not (they are what a test sends)."""
+    if _seedlike(node) or (isinstance(node, ast.Name) and node.id in tainted):
+        return True
+    if isinstance(node, ast.Dict):
+        return any(_carries_seed(v, tainted) for v in node.values)
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return any(_carries_seed(e, tainted) for e in node.elts)
+    return isinstance(node, ast.Starred) and _carries_seed(node.value, tainted)
+
+
 def data_seed_sent_to_worker(source: str) -> list[str]:
-    """Calls in a test taking the ``seed`` fixture that pass it (or arithmetic on it) straight
-    to the worker: to ``student.…`` or to a name bound to one (``probes =
-    student.import_module(...)``). Data drawn from it here and then sent are fine; a helper
-    that forwards the seed is not followed (each is read by hand)."""
+    """Calls in a test taking the ``seed`` fixture that pass it (or arithmetic on it, or a
+    literal holding it) to the worker: to ``student.…`` or to a name bound to one (``probes =
+    student.import_module(...)``). Data drawn from it here and then sent are fine. Helpers that
+    forward a seed are not followed: the run-time guard (``remote.Withholding``) catches them.
+    """
     found = []
     for fn in ast.walk(ast.parse(source)):
         if not isinstance(fn, ast.FunctionDef) or not fn.name.startswith("test_"):
             continue
         if "seed" not in [a.arg for a in fn.args.args]:
             continue
-        worker = {"student"}
+        worker, tainted = {"student"}, set()
         for node in ast.walk(fn):
-            if isinstance(node, ast.Assign) and _rooted_at(node.value, worker):
-                worker |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+            if isinstance(node, ast.Assign):
+                names = {t.id for t in node.targets if isinstance(t, ast.Name)}
+                if _rooted_at(node.value, worker):
+                    worker |= names
+                elif _carries_seed(node.value, tainted):
+                    tainted |= names
         for node in ast.walk(fn):
-            if isinstance(node, ast.Call) and _rooted_at(node.func, worker):
-                arguments = [*node.args, *(k.value for k in node.keywords)]
-                if any(_seedlike(a) for a in arguments):
-                    found.append(f"{fn.name}, line {node.lineno}")
+            if not isinstance(node, ast.Call):
+                continue
+            arguments = [*node.args, *(k.value for k in node.keywords)]
+            if _rooted_at(node.func, worker) and any(_carries_seed(a, tainted) for a in arguments):
+                found.append(f"{fn.name}, line {node.lineno}")
     return found
 
 
@@ -99,8 +118,10 @@ def test_the_scan_finds_a_data_seed_sent_to_the_worker():
         "    student.torch.manual_seed(worker_seed)\n"
         "    X = torch.randn(3, generator=torch.Generator().manual_seed(seed))\n"
         "    student.hw.fit(net, X, seed=worker_seed)\n"
+        "    settings = {'lr': 0.1, 'seed': seed}\n"
+        "    student.hw.fit(net, X, **settings)\n"
     )
-    assert data_seed_sent_to_worker(leaky) == ["test_a, line 3"]
+    assert data_seed_sent_to_worker(leaky) == ["test_a, line 3", "test_a, line 8"]
 
 
 def test_no_assignment_sends_the_worker_a_data_seed():

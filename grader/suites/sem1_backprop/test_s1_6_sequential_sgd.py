@@ -151,10 +151,10 @@ def test_sequential_parameters_and_zero_grad(student, seed):
 
 
 @pytest.mark.points(0.35)
-def test_one_full_batch_epoch_is_one_sgd_step_with_weight_decay(student, seed):
+def test_one_full_batch_epoch_is_one_sgd_step_with_weight_decay(student, seed, worker_seed):
     X, y = _blobs(seed, n=24, d=3, k=3)
     params = _params(np.random.default_rng(seed + 1), (3, 5, 3))
-    settings = {"lr": 0.3, "weight_decay": 0.05, "epochs": 1, "batch_size": 24, "seed": seed}
+    settings = {"lr": 0.3, "weight_decay": 0.05, "epochs": 1, "batch_size": 24, "seed": worker_seed}
     got, history = _fit(student, params, X, y, **settings)
     want, want_history = _replay(params, X, y, **settings)
     what = "sgd_fit(model, loss_fn, X, y, lr=0.3, weight_decay=0.05, epochs=1, batch_size=n)"
@@ -180,10 +180,10 @@ def test_one_full_batch_epoch_is_one_sgd_step_with_weight_decay(student, seed):
 
 
 @pytest.mark.points(0.3)
-def test_minibatches_follow_the_seeded_shuffle(student, seed):
+def test_minibatches_follow_the_seeded_shuffle(student, seed, worker_seed):
     X, y = _blobs(seed, n=27, d=2, k=2)
     params = _params(np.random.default_rng(seed + 1), (2, 4, 2))
-    settings = {"lr": 0.1, "weight_decay": 0.01, "epochs": 3, "batch_size": 10, "seed": seed}
+    settings = {"lr": 0.1, "weight_decay": 0.01, "epochs": 3, "batch_size": 10, "seed": worker_seed}
     got, history = _fit(student, params, X, y, **settings)
     want, want_history = _replay(params, X, y, **settings)
     what = "sgd_fit(..., epochs=3, batch_size=10) on 27 examples"
