@@ -78,7 +78,7 @@ def train_unet(run_seed: int) -> float:
     X, Y, X_test, Y_test = t.data(seed, **t.DATA)
     net = probes.unet(worker)
     ref.train_segmenter(net, X, Y, seed=worker, **t.TRAIN)
-    return t.mean_iou(ref.predict_masks(net, X_test), Y_test)
+    return probes.mean_iou(ref.predict_masks(net, X_test), Y_test)
 
 
 def prune_drop(run_seed: int) -> float:
@@ -89,9 +89,9 @@ def prune_drop(run_seed: int) -> float:
     images, masks = make_shapes(456, seed=seed)
     X, Y, X_test, Y_test = images[:256], masks[:256], images[256:], masks[256:]
     net = probes.trained_unet(X, Y, seed=worker, epochs=t.TRAIN_EPOCHS)
-    before = t._iou(probes.predict(net, X_test), Y_test)
+    before = probes.mean_iou(probes.predict(net, X_test), Y_test)
     ref.prune_and_finetune(net, t.AMOUNT, X, Y, **t.FINETUNE, seed=worker)
-    return before - t._iou(probes.predict(net, X_test), Y_test)
+    return before - probes.mean_iou(probes.predict(net, X_test), Y_test)
 
 
 def quantize_drop(run_seed: int) -> float:
@@ -101,11 +101,30 @@ def quantize_drop(run_seed: int) -> float:
     seed, worker = seeds_of(run_seed, name, t.test_mean_iou_of_a_trained_unet_within_margin)
     images, masks = make_shapes(456, seed=seed)
     net = probes.trained_unet(images[:256], masks[:256], seed=worker, epochs=t.TRAIN_EPOCHS)
-    before = t._iou(probes.predict(net, images[256:]), masks[256:])
+    before = probes.mean_iou(probes.predict(net, images[256:]), masks[256:])
     quantized = ref.quantize_int8(net)
     with torch.no_grad():
         pred = quantized(images[256:]).argmax(dim=1)
-    return before - t._iou(pred, masks[256:])
+    return before - probes.mean_iou(pred, masks[256:])
+
+
+def distill_margin(run_seed: int) -> float:
+    """test_2_8: the race with ref.distill, in this process: held-out mean IoU of the narrow
+    U-Net distilled from the grader's teacher minus that of the same net trained alone, mean
+    over the test's starts."""
+    name = "test_2_8_distillation.py"
+    t = suite_module(name)
+    seed, worker = seeds_of(
+        run_seed, name, t.test_distilled_student_beats_the_same_net_trained_alone
+    )
+
+    def distilled_state(teacher, init, images, masks):
+        net = probes.unet(init, width=t.STUDENT_WIDTH)
+        ref.distill(net, teacher, images, masks, **t.DISTILL, seed=worker)
+        return probes.state_tensors(net)
+
+    results = t.race(seed, worker, distilled_state)
+    return sum(d - a for d, a in results) / len(results)
 
 
 # (label, function, test file, bound's name in it, higher is better)
@@ -116,6 +135,8 @@ BENCHES = [
      "MAX_IOU_DROP", False),
     ("2.7 int8 weights, IoU drop", quantize_drop, "test_2_7_quantization.py",
      "MAX_IOU_DROP", False),
+    ("2.8 distilled minus alone, mean IoU", distill_margin, "test_2_8_distillation.py",
+     "MIN_MARGIN", True),
 ]  # fmt: skip
 
 

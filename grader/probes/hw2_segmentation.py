@@ -9,8 +9,9 @@ decide nothing: the tests judge whatever comes back, in the trusted process.
 
 The same module serves the trusted side too: the tests train the U-Nets that pruning and
 quantization start from with :func:`trained_unet` in the grader's own process (a probe in the
-worker could be replaced by the submission), and :func:`unet_from_state` loads the weights that
-come back into the grader's own network, to be measured there.
+worker could be replaced by the submission) and send them with :func:`to_worker`;
+:func:`unet_from_state` loads the weights that come back into the grader's own network, to be
+measured there with :func:`mean_iou`.
 """
 
 import time
@@ -19,6 +20,8 @@ from types import ModuleType
 import torch
 from torch import nn
 from torch.nn import functional as F
+
+from torchgrade.datasets.shapes import NUM_CLASSES
 
 
 def _block(a: int, b: int) -> nn.Sequential:
@@ -143,6 +146,29 @@ def unet_from_state(state: object, what: str, width: int = 8) -> ProbeUNet:
             f"{what}: the model's state_dict no longer fits the U-Net: {str(exc)[:300]}"
         ) from None
     return net
+
+
+def to_worker(remote_probes, net: nn.Module, width: int = 8):
+    """Used by the tests in the trusted process: a copy of ``net`` (a :class:`ProbeUNet` of
+    width ``width`` trained or built here) in the worker, in eval mode. ``remote_probes`` is
+    this module imported in the worker. Trained here, so that no probe the submission could
+    replace decides what the test starts from."""
+    copy = remote_probes.unet(0, width=width)
+    errors = remote_probes.load(copy, net.state_dict())
+    assert not errors, f"the grader's U-Net did not load in the worker: {errors}"
+    copy.eval()
+    return copy
+
+
+def mean_iou(pred: torch.Tensor, target: torch.Tensor) -> float:
+    """The trusted metric of the tests: mean IoU over the classes present in either map;
+    ``pred`` and ``target`` are class maps of the same shape, e.g. ``(N, H, W)``."""
+    ious = []
+    for c in range(NUM_CLASSES):
+        union = ((pred == c) | (target == c)).sum()
+        if union > 0:
+            ious.append((((pred == c) & (target == c)).sum() / union).item())
+    return sum(ious) / len(ious)
 
 
 def predict(model: nn.Module, images: torch.Tensor) -> torch.Tensor:

@@ -8,7 +8,13 @@ import pytest
 import torch
 
 from torchgrade.datasets.shapes import make_shapes
-from torchgrade.probes.hw2_segmentation import predict, trained_unet, unet_from_state
+from torchgrade.probes.hw2_segmentation import (
+    mean_iou,
+    predict,
+    to_worker,
+    trained_unet,
+    unet_from_state,
+)
 from torchgrade.probes.hw2_segmentation import unet as probe_unet
 
 pytestmark = pytest.mark.section("2.6")
@@ -92,13 +98,13 @@ def test_pruning_is_made_permanent(student, seed, worker_seed):
 
 @pytest.mark.points(0.5)
 @pytest.mark.timeout(120)
-def test_finetune_keeps_the_zeros_and_the_iou(student, seed, worker_seed):
+def test_finetune_keeps_the_zeros_and_themean_iou(student, seed, worker_seed):
     images, masks = make_shapes(456, seed=seed)
     X, Y, X_test, Y_test = images[:256], masks[:256], images[256:], masks[256:]
     trained = trained_unet(X, Y, seed=worker_seed, epochs=TRAIN_EPOCHS)
-    before = _iou(predict(trained, X_test), Y_test)
+    before = mean_iou(predict(trained, X_test), Y_test)
     probes = student.import_module(PROBES)
-    net = send(probes, trained)
+    net = to_worker(probes, trained)
     what = f"prune_and_finetune(trained, {AMOUNT}, images, masks, epochs=3, lr=0.003)"
     _module(student).prune_and_finetune(net, AMOUNT, X, Y, **FINETUNE, seed=worker_seed)
     for name, w in probes.conv_weights(net).items():
@@ -109,27 +115,8 @@ def test_finetune_keeps_the_zeros_and_the_iou(student, seed, worker_seed):
             f"expected {expected:.1%}: fine-tune while the pruning masks are in place, "
             "then remove them"
         )
-    after = _iou(predict(unet_from_state(probes.state_tensors(net), what), X_test), Y_test)
+    after = mean_iou(predict(unet_from_state(probes.state_tensors(net), what), X_test), Y_test)
     assert after >= before - MAX_IOU_DROP, (
         f"{what}: the mean IoU on held-out images fell from {before:.3f} to {after:.3f}; "
         f"a drop of at most {MAX_IOU_DROP} was expected"
     )
-
-
-def send(probes, trained: torch.nn.Module):
-    """A copy of a U-Net trained here, in eval mode in the worker: trained in this process, so
-    that no probe the submission could replace decides what the test starts from."""
-    net = probes.unet(0)
-    errors = probes.load(net, trained.state_dict())
-    assert not errors, f"the grader's trained U-Net did not load in the worker: {errors}"
-    net.eval()
-    return net
-
-
-def _iou(pred: torch.Tensor, target: torch.Tensor) -> float:
-    ious = []
-    for c in range(4):
-        union = ((pred == c) | (target == c)).sum()
-        if union > 0:
-            ious.append((((pred == c) & (target == c)).sum() / union).item())
-    return sum(ious) / len(ious)

@@ -6,7 +6,7 @@ import torch
 
 from torchgrade import expect
 from torchgrade.datasets.shapes import make_shapes
-from torchgrade.probes.hw2_segmentation import predict, trained_unet
+from torchgrade.probes.hw2_segmentation import mean_iou, predict, to_worker, trained_unet
 from torchgrade.probes.hw2_segmentation import unet as probe_unet
 
 pytestmark = pytest.mark.section("2.7")
@@ -114,25 +114,13 @@ def test_dequantized_weights_within_half_a_step(student, seed):
 def test_mean_iou_of_a_trained_unet_within_margin(student, seed, worker_seed):
     images, masks = make_shapes(456, seed=seed)
     trained = trained_unet(images[:256], masks[:256], seed=worker_seed, epochs=TRAIN_EPOCHS)
-    before = _iou(predict(trained, images[256:]), masks[256:])
+    before = mean_iou(predict(trained, images[256:]), masks[256:])
     probes = student.import_module(PROBES)
-    net = probes.unet(0)  # the U-Net trained here, so that no probe the worker holds trains it
-    errors = probes.load(net, trained.state_dict())
-    assert not errors, f"the grader's trained U-Net did not load in the worker: {errors}"
-    net.eval()
+    net = to_worker(probes, trained)
     quantized = student.hw2_segmentation.quantize_int8(net)
     pred = probes.call_as_is(quantized, images[256:])["output"].argmax(dim=1)
-    after = _iou(pred, masks[256:])
+    after = mean_iou(pred, masks[256:])
     assert after >= before - MAX_IOU_DROP, (
         f"quantize_int8(trained unet): the mean IoU on held-out images fell from {before:.3f} to "
         f"{after:.3f}; at most {MAX_IOU_DROP} was expected"
     )
-
-
-def _iou(pred: torch.Tensor, target: torch.Tensor) -> float:
-    ious = []
-    for c in range(4):
-        union = ((pred == c) | (target == c)).sum()
-        if union > 0:
-            ious.append((((pred == c) & (target == c)).sum() / union).item())
-    return sum(ious) / len(ious)
