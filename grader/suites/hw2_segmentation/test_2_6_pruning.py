@@ -98,7 +98,7 @@ def test_pruning_is_made_permanent(student, seed, worker_seed):
 
 @pytest.mark.points(0.5)
 @pytest.mark.timeout(120)
-def test_finetune_keeps_the_zeros_and_themean_iou(student, seed, worker_seed):
+def test_finetune_keeps_the_zeros_and_the_iou(student, seed, worker_seed):
     images, masks = make_shapes(456, seed=seed)
     X, Y, X_test, Y_test = images[:256], masks[:256], images[256:], masks[256:]
     trained = trained_unet(X, Y, seed=worker_seed, epochs=TRAIN_EPOCHS)
