@@ -100,7 +100,9 @@ class GraderPlugin:
         self.sections = sections
         self.progress = progress
         self.results: dict[str, TestResult] = {}
-        self.outputs: dict[str, object] = {}  # nodeid -> the worker's OutputReader
+        # nodeid -> the worker's output, where the test's part starts, and ends (None: the end)
+        self.outputs: dict[str, tuple[object, int, int | None]] = {}
+        self.idle: tuple[str | None, object] | None = None  # (section, worker) kept for reuse
         self.dispatch = DispatchLog(homework)  # forbidden ops seen at run time, tampering
         self.suite_errors: list[str] = []
         self.workers: dict[str, object] = {}  # nodeid -> its worker (a Channel), while it runs
@@ -176,15 +178,13 @@ class GraderPlugin:
 
     @pytest.fixture
     def student(self, request: pytest.FixtureRequest, seed: int, worker_seed: int):
-        section = _section(request.node)
+        nodeid, section = request.node.nodeid, _section(request.node)
         if section in self.section_problems:
             pytest.fail(self.section_problems[section], pytrace=False)
-        try:
-            worker = self.spawn()
-        except SandboxError as exc:
-            pytest.fail(f"could not start a worker for this test: {exc}", pytrace=False)
-        self.workers[request.node.nodeid] = worker
-        worker.start_clock(resolve_timeout(request.node, self.limits))
+        limit = resolve_timeout(request.node, self.limits)
+        worker = self._worker_for(section, limit)
+        self.workers[nodeid] = worker
+        start = worker.output.mark()
         # Seed torch, numpy and random in the worker: the student's own randomness is fixed,
         # by a seed from which the test's data seed does not follow (torchgrade.seeds).
         worker.request(data_request(DataOp.SEED, value=worker_seed))
@@ -195,14 +195,56 @@ class GraderPlugin:
             Withholding(worker, seed), self.modules, self.exercise_problems, self.out_of_time
         )
         yield proxy
+        end = None
         try:
-            self.dispatch.read(request.node.nodeid, worker, proxy.touched)
-            worker.close()
+            self.dispatch.read(nodeid, worker, proxy.touched)
+            if self._passed(nodeid) and worker.status is None:
+                end = worker.output.mark()
+                self.idle = (section, worker)
+            else:
+                worker.close()
         finally:
-            self.workers.pop(request.node.nodeid, None)
+            self.workers.pop(nodeid, None)
             # Read later (collect_outputs): the worker is still being ended, and waiting for
             # its pipe to close here would put that on every test's clock.
-            self.outputs[request.node.nodeid] = worker.output
+            self.outputs[nodeid] = (worker.output, start, end)
+
+    def _worker_for(self, section: str | None, seconds: float):
+        """A worker for a test of ``section`` with ``seconds`` of CPU time, started.
+
+        Forking and ending a worker costs about as much CPU as a typical test, so the worker
+        of a test that passed serves the next test of the same section, reset to what a fresh
+        one is (:meth:`torchgrade.worker.server.Server.op_reset`) while its lifetime CPU
+        ceiling allows. Any other test, and every test after a failure, a crash or a time
+        limit, gets a fresh worker: a mistake or an attack never carries into another test.
+        """
+        idle, self.idle = self.idle, None
+        if idle is not None:
+            idle_section, worker = idle
+            if idle_section == section and worker.fits(seconds):
+                worker.start_clock(seconds)
+                try:
+                    worker.request(data_request(DataOp.RESET))
+                    return worker
+                except (WorkerFailure, OutOfTime):
+                    pass
+            worker.close()
+        try:
+            worker = self.spawn()
+        except SandboxError as exc:
+            pytest.fail(f"could not start a worker for this test: {exc}", pytrace=False)
+        worker.start_clock(seconds)
+        return worker
+
+    def _passed(self, nodeid: str) -> bool:
+        result = self.results.get(nodeid)
+        return result is not None and result.outcome == "passed" and nodeid not in self.retries
+
+    def close_idle(self) -> None:
+        """End the worker kept for a next test that did not come (at the end of the run)."""
+        idle, self.idle = self.idle, None
+        if idle is not None:
+            idle[1].close()
 
     # ------------------------------------------------------------------ retries
 
@@ -314,9 +356,10 @@ class GraderPlugin:
 
     def collect_outputs(self) -> None:
         """Attach each test's captured student output to its result (after the run)."""
-        for nodeid, reader in self.outputs.items():
+        self.close_idle()
+        for nodeid, (reader, start, end) in self.outputs.items():
             if nodeid in self.results:
-                self.results[nodeid].output = reader.text()
+                self.results[nodeid].output = reader.text(start=start, end=end)
         self.outputs.clear()
 
 

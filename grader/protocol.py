@@ -77,6 +77,7 @@ class DataOp(str, Enum):
     REPR = "repr"  # {"target"}
     WATCH = "watch"  # record the torch ops the next requests dispatch: {"forbid"}
     DISPATCH = "dispatch"  # the record so far, as JSON text
+    RESET = "reset"  # start the next test of the same exercise: forget handles, restore modules
 
 
 def data_request(op: DataOp, **fields: Any) -> dict:

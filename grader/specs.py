@@ -87,9 +87,11 @@ class Isolation:
 
 
 class Output(Protocol):
-    """What a worker printed, readable once it has ended."""
+    """What a worker printed, readable once it has ended (or up to a mark taken earlier)."""
 
-    def text(self, wait: float = 1.0) -> str: ...
+    def mark(self) -> int: ...
+
+    def text(self, wait: float = 1.0, start: int = 0, end: int | None = None) -> str: ...
 
 
 class Channel(Protocol):
@@ -105,6 +107,9 @@ class Channel(Protocol):
     def start_clock(self, seconds: float) -> None:
         """Every request from now on shares ``seconds`` of CPU time (a wall-clock backstop
         several times larger bounds a worker that waits)."""
+
+    def fits(self, seconds: float) -> bool:
+        """Whether the worker can serve one more test of ``seconds`` CPU seconds."""
 
     def request(self, header: dict, buffers: list = ()) -> tuple[dict, list[bytes]]:
         """One request and its answer; raises :class:`WorkerFailure` when the worker fails."""

@@ -2,7 +2,7 @@
 
 Graded with the mini course (tests/minicourse.py: sections 1.3 and 1.4, five tests) and
 short limits, so each case costs seconds. What is asserted is outcomes and counts (workers
-that ran out of time, workers spawned), never durations.
+that ran out of time, workers asked for), never durations.
 """
 
 import dataclasses
@@ -115,16 +115,17 @@ def stops(monkeypatch):
 
 
 @pytest.fixture
-def spawned(monkeypatch):
-    """How many workers the submission's tests got."""
+def attempts(monkeypatch):
+    """How many times the submission's tests asked for a worker (fresh or reused): one per
+    test, and one more per retry."""
     count = [0]
-    spawn = lifecycle.Sandbox.spawn
+    worker_for = GraderPlugin._worker_for
 
-    def counting(box):
+    def counting(plugin, section, seconds):
         count[0] += 1
-        return spawn(box)
+        return worker_for(plugin, section, seconds)
 
-    monkeypatch.setattr(lifecycle.Sandbox, "spawn", counting)
+    monkeypatch.setattr(GraderPlugin, "_worker_for", counting)
     return count
 
 
@@ -139,7 +140,7 @@ def _grade(tmp_path, chunks: str, **limits):
     return report, {t.name: t for t in report.homeworks[0].tests}
 
 
-def test_a_spinning_exercise_costs_its_tests_once(tmp_path, stops, spawned):
+def test_a_spinning_exercise_costs_its_tests_once(tmp_path, stops, attempts):
     # A generous backstop: on however busy a machine, the CPU limit is what stops the spin.
     report, tests = _grade(tmp_path, SPINNING_BCE, test_timeout_s=1.5, wall_factor=40)
     bce = [
@@ -158,7 +159,7 @@ def test_a_spinning_exercise_costs_its_tests_once(tmp_path, stops, spawned):
     # Its siblings are graded as usual; a time limit is the submission's, not a grader error.
     assert [s.score for s in report.homeworks[0].sections] == [1, 1]
     assert report.errors == [] and report.exit_code == ExitCode.LOST
-    assert spawned[0] == len(tests)  # no retry: the CPU limit is no busy machine's fault
+    assert attempts[0] == len(tests)  # no retry: the CPU limit is no busy machine's fault
 
 
 def test_a_loaded_machine_keeps_a_correct_submission_at_full_marks(tmp_path, stops):
@@ -176,20 +177,22 @@ def test_a_loaded_machine_keeps_a_correct_submission_at_full_marks(tmp_path, sto
     assert not [s for s in stops if not s.backstop]  # no test ran out of CPU time
 
 
-def test_a_test_stopped_by_the_backstop_is_retried_once_in_a_fresh_worker(tmp_path, stops, spawned):
+def test_a_test_stopped_by_the_backstop_is_retried_once_in_a_fresh_worker(
+    tmp_path, stops, attempts
+):
     report, tests = _grade(tmp_path, _napping_sigmoid(first_call_only=True), test_timeout_s=0.5)
     assert report.full_marks, {n: t.message for n, t in tests.items() if t.outcome != "passed"}
     assert len(stops) == 1 and stops[0].backstop
     assert "no answer within 2 s of wall-clock time" in str(stops[0])
-    assert spawned[0] == len(tests) + 1
+    assert attempts[0] == len(tests) + 1
 
 
 def test_a_test_that_waits_twice_is_a_time_limit_and_costs_its_exercise_once(
-    tmp_path, stops, spawned
+    tmp_path, stops, attempts
 ):
     report, tests = _grade(tmp_path, _napping_sigmoid(first_call_only=False), test_timeout_s=0.5)
     assert len(stops) == 2 and all(s.backstop for s in stops)  # the test and its one retry
-    assert spawned[0] == len(tests) + 1
+    assert attempts[0] == len(tests) + 1
     sigmoid = [tests["test_sigmoid_of_zero_is_half"], tests["test_sigmoid_matches_the_formula"]]
     assert [t.outcome for t in sigmoid] == ["error", "error"]
     assert sigmoid[0].message.startswith("ran out of time: no answer within 2 s of wall-clock time")

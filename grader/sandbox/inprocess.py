@@ -15,7 +15,7 @@ from dataclasses import asdict
 from torchgrade.course import Limits
 from torchgrade.specs import Isolation, LoadResult, ModuleSpec
 from torchgrade.worker.loader import load_modules
-from torchgrade.worker.server import Server
+from torchgrade.worker.server import Server, namespaces
 
 
 class InProcessSandbox:
@@ -27,6 +27,7 @@ class InProcessSandbox:
             "none", network="shared", user=f"uid {os.getuid()}", limits=asdict(limits)
         )
         self.student_files: set[str] = set()
+        self.pristine: dict[str, dict] = {}
 
     def __enter__(self) -> "InProcessSandbox":
         return self
@@ -44,10 +45,11 @@ class InProcessSandbox:
         self, modules: list[ModuleSpec], on_cell: Callable[[str, str], None] | None = None
     ) -> LoadResult:
         errors, missing = load_modules(modules, self.student_files, on_cell or _ignore)
+        self.pristine = namespaces([spec.name for spec in modules])
         return LoadResult(errors, missing)
 
     def spawn(self) -> "InProcessWorker":
-        return InProcessWorker(Server(None, self.student_files))
+        return InProcessWorker(Server(None, self.student_files, self.pristine))
 
 
 class InProcessWorker:
@@ -64,6 +66,9 @@ class InProcessWorker:
     def start_clock(self, seconds: float) -> None:
         pass
 
+    def fits(self, seconds: float) -> bool:
+        return self.status is None
+
     def request(self, header: dict, buffers: list = ()) -> tuple[dict, list[bytes]]:
         # Through JSON and bytes, as on the wire, so values look exactly as a real worker's.
         reply, out = self.server.handle(json.loads(json.dumps(header)), [bytes(b) for b in buffers])
@@ -75,7 +80,10 @@ class InProcessWorker:
 
 
 class _NoOutput:
-    def text(self, wait: float = 0.0) -> str:
+    def mark(self) -> int:
+        return 0
+
+    def text(self, wait: float = 0.0, start: int = 0, end: int | None = None) -> str:
         return ""
 
 

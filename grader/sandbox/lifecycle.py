@@ -65,28 +65,61 @@ MIN_POLL_S = 0.05  # shortest wait between two readings of a worker's CPU time
 
 
 class OutputReader:
-    """Drains a pipe in a thread, keeping the first ``cap`` bytes; never blocks the writer."""
+    """Drains a pipe in a thread, keeping the first ``cap`` bytes; never blocks the writer.
+
+    A worker that serves several tests prints into one pipe: :meth:`mark` reads whatever is
+    in the pipe at once (the worker wrote it before answering), so that where one test's
+    output ends and the next one's starts does not depend on how fast this thread runs.
+    """
 
     def __init__(self, fd: int, cap: int):
         self.cap = cap
         self.data = bytearray()
         self.dropped = 0
-        self._file = os.fdopen(fd, "rb", buffering=0)
+        self._fd = fd
+        os.set_blocking(fd, False)
+        self._lock = threading.Lock()
+        self._open = True
         self._thread = threading.Thread(target=self._drain, daemon=True)
         self._thread.start()
 
     def _drain(self) -> None:
-        while chunk := self._file.read(65536):
-            keep = max(0, min(len(chunk), self.cap - len(self.data)))
-            self.data += chunk[:keep]
-            self.dropped += len(chunk) - keep
-        self._file.close()
+        poller = select.poll()
+        poller.register(self._fd, select.POLLIN)
+        while self._open:
+            poller.poll()
+            self._take()
 
-    def text(self, wait: float = 1.0) -> str:
-        """What was written, once the writer is gone (or after ``wait`` seconds)."""
-        self._thread.join(wait)
-        text = self.data.decode("utf-8", "replace")
-        return text + (f"\n[{self.dropped} more bytes of output dropped]" if self.dropped else "")
+    def _take(self) -> None:
+        """Read what the pipe holds now, without waiting; close it at its end."""
+        with self._lock:
+            while self._open:
+                try:
+                    chunk = os.read(self._fd, 65536)
+                except BlockingIOError:
+                    return
+                if not chunk:
+                    self._open = False
+                    os.close(self._fd)
+                    return
+                keep = max(0, min(len(chunk), self.cap - len(self.data)))
+                self.data += chunk[:keep]
+                self.dropped += len(chunk) - keep
+
+    def mark(self) -> int:
+        """Bytes kept so far, the pipe read to its current end: where the next test's output
+        starts when a worker serves several."""
+        self._take()
+        return len(self.data)
+
+    def text(self, wait: float = 1.0, start: int = 0, end: int | None = None) -> str:
+        """What was written from byte ``start`` to ``end`` (the end: once the writer is gone,
+        or after ``wait`` seconds)."""
+        if end is None and self._open:
+            self._thread.join(wait)
+        text = self.data[start:end].decode("utf-8", "replace")
+        dropped = self.dropped if end is None else 0
+        return text + (f"\n[{dropped} more bytes of output dropped]" if dropped else "")
 
 
 class Worker:
@@ -124,6 +157,15 @@ class Worker:
         self.cpu_limit = seconds
         self.cpu_start = (self.clock.seconds() if self.clock else None) or 0.0
         self.deadline = time.monotonic() + seconds * self.sandbox.limits.wall_factor
+
+    def fits(self, seconds: float) -> bool:
+        """Whether this worker can serve one more test of ``seconds`` CPU seconds: it still
+        runs, never ran out of time, and its lifetime ceiling (``cpu_s``, RLIMIT_CPU) stays
+        above the CPU time it used plus ``seconds``, so the test's own limit comes first."""
+        if self.status is not None or self.out_of_time is not None or self.clock is None:
+            return False
+        used = self.clock.seconds()
+        return used is not None and used + seconds + 1.0 <= self.sandbox.limits.cpu_s
 
     def cpu_used(self) -> float | None:
         """CPU seconds the worker used since :meth:`start_clock`; ``None`` when unknown."""

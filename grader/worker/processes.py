@@ -32,7 +32,7 @@ from torchgrade.framing import PeerClosed, recv_message, send_message
 from torchgrade.specs import ModuleSpec
 from torchgrade.worker import system
 from torchgrade.worker.loader import load_modules
-from torchgrade.worker.server import Server
+from torchgrade.worker.server import Server, namespaces
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -233,6 +233,7 @@ class Template:
         self.workdir = workdir
         self.student_files: set[str] = set()
         self.spare: tuple[int, socket.socket, int] | None = None
+        self.pristine: dict[str, dict] = {}  # the modules as loaded (Server.op_reset)
         self.reaper = system.Reaper()
 
     def serve(self) -> None:
@@ -263,6 +264,7 @@ class Template:
             send_message(self.ctrl, control.cell_event(module, key))
 
         errors, missing = load_modules(modules, self.student_files, announce)
+        self.pristine = namespaces([spec.name for spec in modules])
         _flush_std()
         send_message(self.ctrl, control.loaded_event(errors, missing))
 
@@ -290,7 +292,7 @@ class Template:
                 ours.close()
                 os.close(read_end)
                 _become_worker(write_end, self.limits, self.workdir)
-                server = Server(theirs, self.student_files)
+                server = Server(theirs, self.student_files, self.pristine)
                 server.rehearse()
                 server.serve()
             finally:

@@ -1,4 +1,4 @@
-"""What a worker serves during one test: calls, attributes and values of the submission.
+"""What a worker serves during a test: calls, attributes and values of the submission.
 
 Worker side: runs in a forked worker (and in the grader itself only under ``--no-sandbox``).
 Requests and answers are the data protocol (:mod:`torchgrade.protocol`): the answer is data or
@@ -17,19 +17,35 @@ from torchgrade.protocol import DataOp, Decoder, Encoder, data_request
 from torchgrade.worker import dispatch
 from torchgrade.worker.loader import MAX_MESSAGE, describe_exception
 
+
+def namespaces(names: list[str] | tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    """Copies of the loaded submission modules' namespaces: what :meth:`Server.op_reset` puts
+    back (taken once, after the cells ran, before any test)."""
+    return {name: dict(vars(sys.modules[name])) for name in names if name in sys.modules}
+
 # Requests about the recorder itself are served without it.
 _UNWATCHED = {DataOp.WATCH, DataOp.DISPATCH}
 
 
 class Server:
-    """Serves one test's requests: each op acts on objects kept here behind handles."""
+    """Serves one test's requests, or those of consecutive tests of one exercise (after a
+    reset): each op acts on objects kept here behind handles."""
 
-    def __init__(self, sock: socket.socket | None, student_files: set[str]):
+    def __init__(
+        self,
+        sock: socket.socket | None,
+        student_files: set[str],
+        pristine: dict[str, dict[str, Any]] | None = None,
+    ):
         self.sock = sock
         self.student_files = student_files
+        self.pristine = pristine or {}  # module name -> its namespace as loaded (see op_reset)
         self.objects: dict[int, Any] = {}
         self.ids: dict[int, int] = {}
         self.recorder = dispatch.Recorder(student_files)
+        import torch
+
+        self.modes = (torch.get_default_dtype(), torch.get_num_threads())  # for op_reset
 
     def serve(self) -> None:
         while True:
@@ -125,9 +141,33 @@ class Server:
 
     def op_dispatch(self, request: dict, decoder: Decoder) -> str:
         """What the recorder saw during this test, as JSON text (the grader validates it)."""
-        fields = {"sock", "student_files", "objects", "ids", "recorder"}
+        fields = {"sock", "student_files", "pristine", "modes", "objects", "ids", "recorder"}
         self.recorder.note_all(dispatch.instance_tampering(self, Server, fields))
         return json.dumps(self.recorder.report())
+
+    def op_reset(self, request: dict, decoder: Decoder) -> None:
+        """Make this worker what a fresh one would be for the next test of the same exercise.
+
+        The grader reuses a worker only after a test that passed (torchgrade.plugin), so what
+        the previous test left behind is what a correct submission and the probes leave: the
+        objects behind its handles, names the probes put into the submission's modules
+        (``use_trusted_*``), torch's global modes. All of these are put back as they were
+        after loading; a submission that keeps state of its own elsewhere changes only its
+        own results, as it could within one test.
+        """
+        import torch
+
+        self.objects.clear()
+        self.ids.clear()
+        for name, namespace in self.pristine.items():
+            module = sys.modules.get(name)
+            if module is not None:
+                vars(module).clear()
+                vars(module).update(namespace)
+        dtype, threads = self.modes
+        torch.set_default_dtype(dtype)
+        torch.set_num_threads(threads)
+        torch.set_grad_enabled(True)
 
     def op_seed(self, request: dict, decoder: Decoder) -> None:
         import numpy

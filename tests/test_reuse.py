@@ -1,0 +1,164 @@
+"""A worker serves consecutive tests of one section, and each finds it as a fresh one would be.
+
+The plugin keeps the worker of a test that passed for the next test of the same section
+(forking and ending one costs about as much CPU as a typical test). These tests hold it to
+what makes that safe: names the probes put into the submission's modules and torch's global
+modes are back as loaded, a failure, a crash or another section gets a fresh worker, the
+worker's lifetime CPU ceiling is never the one that stops a test, and each test keeps its own
+output.
+"""
+
+import os
+import socket
+import time
+from types import SimpleNamespace
+
+import pytest
+from helpers import solution_text
+from minicourse import make_course
+
+from torchgrade.course import Limits
+from torchgrade.grading import grade
+from torchgrade.sandbox.lifecycle import OutputReader, Worker
+
+# Section 1.4 of the mini course, rewritten to watch its workers. PIDS is shared by the tests
+# of one run (they run in order, in the grader's process).
+REUSE_SUITE = """
+import os
+
+import pytest
+import torch
+
+from torchgrade.remote import type_mro
+
+pytestmark = pytest.mark.section("1.4")
+PIDS = {}
+
+
+def _pid(student):
+    return student.import_module("os").getpid()
+
+
+@pytest.mark.points(0.25)
+def test_a_leaves_a_mess(student):
+    PIDS["a"] = _pid(student)
+    student.import_module("torchgrade.probes.hw1_basics").use_library_sigmoid_and_bce(
+        student.hw1_basics
+    )
+    student.hw1_basics.left_behind = 5
+    student.torch.set_default_dtype(student.torch.float64)
+    student.torch.set_grad_enabled(False)
+    student.import_module("builtins").print("output of a")
+
+
+@pytest.mark.points(0.25)
+def test_b_finds_the_module_as_loaded(student):
+    PIDS["b"] = _pid(student)
+    hw = student.hw1_basics
+    assert type_mro(hw.sigmoid)[0] == "builtins.function", "the probe's sigmoid is still in"
+    assert not student.import_module("builtins").hasattr(hw, "left_behind")
+    assert str(student.torch.get_default_dtype()) == "torch.float32"
+    assert student.torch.is_grad_enabled()
+    assert torch.allclose(hw.sigmoid(torch.zeros(2)), torch.full((2,), 0.5))
+    student.import_module("builtins").print("output of b")
+
+
+@pytest.mark.points(0.5)
+def test_c_fails(student):
+    PIDS["c"] = _pid(student)
+    assert False, "a failure: the next test gets a fresh worker"
+
+
+@pytest.mark.points(0.5)
+def test_d_after_a_failure(student):
+    PIDS["d"] = _pid(student)
+
+
+@pytest.mark.points(0.5)
+def test_e_checks(student):
+    assert PIDS["a"] == PIDS["b"] == PIDS["c"], f"passing tests should share a worker: {PIDS}"
+    assert PIDS["d"] != PIDS["c"], f"a test after a failure should get a fresh worker: {PIDS}"
+    assert _pid(student) == PIDS["d"]
+    other = int(open(os.environ["REUSE_PID_FILE"]).read())
+    assert other != PIDS["a"], "section 1.3's worker served section 1.4"
+"""
+
+PID_OF_1_3 = """
+
+@pytest.mark.points(0)
+def test_z_pid_of_another_section(student):
+    open(os.environ["REUSE_PID_FILE"], "w").write(str(student.import_module("os").getpid()))
+"""
+
+
+@pytest.mark.slow
+def test_consecutive_tests_of_a_section_share_a_worker_reset_as_loaded(tmp_path, monkeypatch):
+    course = make_course(tmp_path / "course")
+    suite = course.suite_dir("hw1_basics")
+    (suite / "test_1_4_sigmoid_bce.py").write_text(REUSE_SUITE, encoding="utf-8")
+    section_1_3 = suite / "test_1_3_logistic_regression.py"
+    section_1_3.write_text(
+        "import os\n" + section_1_3.read_text(encoding="utf-8") + PID_OF_1_3, encoding="utf-8"
+    )
+    monkeypatch.setenv("REUSE_PID_FILE", str(tmp_path / "pid_1_3"))
+    path = tmp_path / "hw1_basics.py"
+    path.write_text(solution_text(), encoding="utf-8")
+    report = grade(path, course=course, seed=1, homeworks=["hw1_basics"])
+    tests = {t.name: t for t in report.homeworks[0].tests}
+    outcomes = {name: t.outcome for name, t in tests.items() if name.startswith("test_")}
+    assert outcomes["test_b_finds_the_module_as_loaded"] == "passed", tests[
+        "test_b_finds_the_module_as_loaded"
+    ].message
+    assert outcomes["test_c_fails"] == "failed"
+    assert outcomes["test_e_checks"] == "passed", tests["test_e_checks"].message
+    assert "output of a" in tests["test_a_leaves_a_mess"].output
+    assert "output of b" not in tests["test_a_leaves_a_mess"].output
+    assert "output of a" not in tests["test_b_finds_the_module_as_loaded"].output
+    assert outcomes["test_z_pid_of_another_section"] == "passed"
+
+
+def _worker(used: float | None, cpu_s: int = 150) -> Worker:
+    ours, theirs = socket.socketpair()
+    theirs.close()
+    read_end, write_end = os.pipe()
+    os.close(write_end)
+    clock = None if used is None else SimpleNamespace(seconds=lambda: used)
+    sandbox = SimpleNamespace(limits=Limits(cpu_s=cpu_s))
+    return Worker(sandbox, ours, 1, OutputReader(read_end, 1024), clock)
+
+
+def test_a_worker_is_reused_only_within_its_lifetime_cpu_ceiling():
+    assert _worker(used=0.5).fits(60)
+    assert not _worker(used=100).fits(60), "100 s used + 60 s would pass RLIMIT_CPU's 150 s"
+    assert not _worker(used=None).fits(1), "a worker whose CPU time is unknown is not reused"
+    spent = _worker(used=0.5)
+    spent.status = "ended after its test"
+    assert not spent.fits(1)
+
+
+def test_output_marks_split_one_worker_s_output_between_its_tests():
+    read_end, write_end = os.pipe()
+    reader = OutputReader(read_end, 1024)
+    os.write(write_end, b"first test\n")
+    start = reader.mark()
+    assert start == len(b"first test\n")
+    os.write(write_end, b"second test\n")
+    deadline = time.monotonic() + 5
+    while reader.mark() < start + len(b"second test\n") and time.monotonic() < deadline:
+        time.sleep(0.01)
+    end = reader.mark()
+    os.write(write_end, b"third\n")
+    os.close(write_end)
+    assert reader.text(start=0, end=start) == "first test\n"
+    assert reader.text(start=start, end=end) == "second test\n"
+    assert reader.text(start=end) == "third\n"
+
+
+@pytest.mark.parametrize("cap", [4])
+def test_a_cut_output_says_so_at_its_end_only(cap):
+    read_end, write_end = os.pipe()
+    reader = OutputReader(read_end, cap)
+    os.write(write_end, b"abcdefgh")
+    os.close(write_end)
+    assert reader.text(start=0) == "abcd\n[4 more bytes of output dropped]"
+    assert reader.text(start=0, end=2) == "ab"
