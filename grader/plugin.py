@@ -216,7 +216,7 @@ class GraderPlugin:
         of a test that passed serves the next test of the same section, reset to what a fresh
         one is (:meth:`torchgrade.worker.server.Server.op_reset`) while its lifetime CPU
         ceiling allows. Any other test, and every test after a failure, a crash or a time
-        limit, gets a fresh worker: a mistake or an attack never carries into another test.
+        limit, gets a fresh worker: a mistake or an attack never reaches another section.
         """
         idle, self.idle = self.idle, None
         if idle is not None:

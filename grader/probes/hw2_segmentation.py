@@ -14,7 +14,9 @@ worker could be replaced by the submission) and send them with :func:`to_worker`
 measured there with :func:`mean_iou`.
 """
 
+import hashlib
 import time
+from collections import OrderedDict
 from types import ModuleType
 
 import torch
@@ -116,12 +118,32 @@ def train(
     return history
 
 
+# Trained states by their inputs' digest, newest last (trained_unet).
+_TRAINED: "OrderedDict[bytes, dict[str, torch.Tensor]]" = OrderedDict()
+TRAINED_KEPT = 8
+
+
 def trained_unet(
     images: torch.Tensor, masks: torch.Tensor, *, seed: int, epochs: int, width: int = 8
 ) -> ProbeUNet:
-    """A :class:`ProbeUNet` from ``seed`` trained with :func:`train`; in eval mode."""
+    """A :class:`ProbeUNet` from ``seed`` trained with :func:`train`; in eval mode.
+
+    Used by the tests in the trusted process. The training is deterministic, so the last
+    few results are kept by a digest of every input: grading many submissions with one run
+    seed (the corpus, ``grader batch --seed``) trains each of these U-Nets once."""
+    digest = hashlib.blake2b(repr((seed, epochs, width, images.shape, masks.shape)).encode())
+    digest.update(images.contiguous().numpy().tobytes())
+    digest.update(masks.contiguous().numpy().tobytes())
+    key = digest.digest()
     net = unet(seed, width=width)
+    if key in _TRAINED:
+        _TRAINED.move_to_end(key)
+        net.load_state_dict(_TRAINED[key])
+        return net.eval()
     train(net, images, masks, epochs=epochs, seed=seed)
+    _TRAINED[key] = {k: v.clone() for k, v in net.state_dict().items()}
+    while len(_TRAINED) > TRAINED_KEPT:
+        _TRAINED.popitem(last=False)
     return net
 
 

@@ -1,9 +1,10 @@
-"""The sandbox's processes over their lives: a zygote, a template per submission, a worker per test.
+"""The sandbox's processes over their lives: a zygote, a template per submission, workers.
 
 Trusted side. The grader starts one **zygote** per process, as :mod:`torchgrade.sandbox.policy`
 says. The zygote imports torch once and never runs student code. For each submission it forks
 a **template** (in namespaces of its own, and a memory cgroup, where possible) that executes
-the submission's cells once and forks a fresh **worker** per test (milliseconds). When the
+the submission's cells once and forks a fresh **worker** when a test needs one (milliseconds;
+the plugin reuses a worker for the next test of a section after a pass). When the
 submission is done the zygote kills the template's namespace (or everything of its uid) and
 its files go with it. A template that hangs, crashes or stops answering is replaced by a new
 one. The whole submission, loading and tests, has one wall-clock budget
