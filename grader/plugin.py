@@ -198,7 +198,7 @@ class GraderPlugin:
         end = None
         try:
             self.dispatch.read(nodeid, worker, proxy.touched)
-            if self._passed(nodeid) and worker.status is None:
+            if self._passed(nodeid) and worker.status is None and not proxy.wrote:
                 end = worker.output.mark()
                 self.idle = (section, worker)
             else:
@@ -215,8 +215,9 @@ class GraderPlugin:
         Forking and ending a worker costs about as much CPU as a typical test, so the worker
         of a test that passed serves the next test of the same section, reset to what a fresh
         one is (:meth:`torchgrade.worker.server.Server.op_reset`) while its lifetime CPU
-        ceiling allows. Any other test, and every test after a failure, a crash or a time
-        limit, gets a fresh worker: a mistake or an attack never reaches another section.
+        ceiling allows. Any other test, and every test after a failure, a crash, a time limit
+        or a change the grader made to the submission (``use_trusted_*``: remote.WriteWatch),
+        gets a fresh worker: a mistake or an attack never reaches another section.
         """
         idle, self.idle = self.idle, None
         if idle is not None:
@@ -224,8 +225,9 @@ class GraderPlugin:
             if idle_section == section and worker.fits(seconds):
                 worker.start_clock(seconds)
                 try:
-                    worker.request(data_request(DataOp.RESET))
-                    return worker
+                    answer, _ = worker.request(data_request(DataOp.RESET))
+                    if answer.get("ok") is True:
+                        return worker
                 except (WorkerFailure, OutOfTime):
                     pass
             worker.close()

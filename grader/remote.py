@@ -202,6 +202,43 @@ class Withholding:
         return getattr(self._channel, name)  # output, status, start_clock, close
 
 
+class WriteWatch:
+    """A :class:`Channel` that notes whether the test changed the submission from the grader's
+    side: set an attribute of anything in the worker, or handed a homework module to a call
+    (the probes' ``use_trusted_*`` put trusted functions into the module they are given).
+
+    The plugin reuses the worker of a passed test for the next test of its section only when
+    this stayed ``False``: the worker's reset (``Server.op_reset``) is the worker's own word,
+    and a submission that undid it must not keep a trusted function the grader put in.
+    """
+
+    def __init__(self, channel: Channel):
+        self._channel = channel
+        self.modules: set[int] = set()  # handle ids of the homework modules
+        self.wrote = False
+
+    def request(self, header: dict, buffers: list = ()) -> tuple[dict, list[bytes]]:
+        if header.get("op") == DataOp.SETATTR.value or self._refers(
+            [header.get("args"), header.get("kwargs")]
+        ):
+            self.wrote = True
+        return self._channel.request(header, buffers)
+
+    def _refers(self, value: Any, depth: int = 0) -> bool:
+        if depth > 64:
+            return True  # deeper than the encoder nests: assume the worst
+        if isinstance(value, dict):
+            if value.get("t") == "handle" and value.get("id") in self.modules:
+                return True
+            value = list(value.values())
+        if isinstance(value, list):
+            return any(self._refers(v, depth + 1) for v in value)
+        return False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._channel, name)  # output, status, start_clock, close
+
+
 class StudentProxy:
     """The ``student`` fixture: the submission's modules and the worker's imports.
 
@@ -209,6 +246,7 @@ class StudentProxy:
     that run inside the worker, ``student.torch`` the worker's torch, and
     ``student.import_module(name)`` any other module there. ``out_of_time``: module ->
     exercise -> why it is not run again (it ran out of time in an earlier test).
+    ``wrote``: whether the test changed the submission from the grader's side (WriteWatch).
     """
 
     def __init__(
@@ -218,7 +256,7 @@ class StudentProxy:
         problems: dict[str, dict[str, str]],
         out_of_time: dict[str, dict[str, str]] | None = None,
     ):
-        self._worker = worker
+        self._worker = WriteWatch(worker)
         self._homeworks = homeworks
         self._problems = problems
         self._out_of_time = out_of_time or {}
@@ -231,6 +269,7 @@ class StudentProxy:
                 self._worker, data_request(DataOp.MODULE, name=name), name, raw_handle=True
             )
             if name in self._homeworks:
+                self._worker.modules.add(info["id"])
                 self._cache[name] = RemoteModule(
                     self._worker,
                     info,
@@ -242,6 +281,10 @@ class StudentProxy:
             else:
                 self._cache[name] = Handle(self._worker, info, name)
         return self._cache[name]
+
+    @property
+    def wrote(self) -> bool:
+        return self._worker.wrote
 
     @property
     def probes(self) -> Handle:

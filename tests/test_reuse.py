@@ -2,15 +2,17 @@
 
 The plugin keeps the worker of a test that passed for the next test of the same section
 (forking and ending one costs about as much CPU as a typical test). These tests hold it to
-what makes that safe: names the probes put into the submission's modules and torch's global
-modes are back as loaded, a failure, a crash or another section gets a fresh worker, the
-worker's lifetime CPU ceiling is never the one that stops a test, and each test keeps its own
-output.
+what makes that safe: torch's global modes and the modules are back as loaded; a failure,
+another section, or a test in which the grader changed the submission (a probe's trusted
+function put in) gets a fresh worker; the worker's lifetime CPU ceiling is never the one that
+stops a test; and each test keeps its own output.
 """
 
 import os
 import socket
+import sys
 import time
+import types
 from types import SimpleNamespace
 
 import pytest
@@ -19,7 +21,10 @@ from minicourse import make_course
 
 from torchgrade.course import Limits
 from torchgrade.grading import grade
+from torchgrade.protocol import DataOp, data_request
+from torchgrade.remote import WriteWatch
 from torchgrade.sandbox.lifecycle import OutputReader, Worker
+from torchgrade.worker.server import Server, namespaces
 
 # Section 1.4 of the mini course, rewritten to watch its workers. PIDS is shared by the tests
 # of one run (they run in order, in the grader's process).
@@ -29,7 +34,7 @@ import os
 import pytest
 import torch
 
-from torchgrade.remote import type_mro
+from torchgrade.remote import StudentError, type_mro
 
 pytestmark = pytest.mark.section("1.4")
 PIDS = {}
@@ -40,45 +45,56 @@ def _pid(student):
 
 
 @pytest.mark.points(0.25)
-def test_a_leaves_a_mess(student):
+def test_a_leaves_torch_in_other_modes(student):
     PIDS["a"] = _pid(student)
-    student.import_module("torchgrade.probes.hw1_basics").use_library_sigmoid_and_bce(
-        student.hw1_basics
-    )
-    student.hw1_basics.left_behind = 5
     student.torch.set_default_dtype(student.torch.float64)
     student.torch.set_grad_enabled(False)
     student.import_module("builtins").print("output of a")
 
 
 @pytest.mark.points(0.25)
-def test_b_finds_the_module_as_loaded(student):
+def test_b_finds_torch_as_loaded(student):
     PIDS["b"] = _pid(student)
-    hw = student.hw1_basics
-    assert type_mro(hw.sigmoid)[0] == "builtins.function", "the probe's sigmoid is still in"
-    assert not student.import_module("builtins").hasattr(hw, "left_behind")
     assert str(student.torch.get_default_dtype()) == "torch.float32"
     assert student.torch.is_grad_enabled()
-    assert torch.allclose(hw.sigmoid(torch.zeros(2)), torch.full((2,), 0.5))
     student.import_module("builtins").print("output of b")
 
 
-@pytest.mark.points(0.5)
-def test_c_fails(student):
+@pytest.mark.points(0.25)
+def test_c_puts_trusted_functions_into_the_module(student):
     PIDS["c"] = _pid(student)
+    student.import_module("torchgrade.probes.hw1_basics").use_library_sigmoid_and_bce(
+        student.hw1_basics
+    )
+    student.hw1_basics.left_behind = 5
+
+
+@pytest.mark.points(0.25)
+def test_d_has_the_submission_s_own_functions(student):
+    PIDS["d"] = _pid(student)
+    hw = student.hw1_basics
+    assert type_mro(hw.sigmoid)[0] == "builtins.function", "the probe's sigmoid is still in"
+    with pytest.raises(StudentError, match="left_behind"):
+        hw.left_behind
+
+
+@pytest.mark.points(0.5)
+def test_e_fails(student):
+    PIDS["e"] = _pid(student)
     assert False, "a failure: the next test gets a fresh worker"
 
 
-@pytest.mark.points(0.5)
-def test_d_after_a_failure(student):
-    PIDS["d"] = _pid(student)
+@pytest.mark.points(0.25)
+def test_f_after_a_failure(student):
+    PIDS["f"] = _pid(student)
 
 
-@pytest.mark.points(0.5)
-def test_e_checks(student):
+@pytest.mark.points(0.25)
+def test_g_checks(student):
     assert PIDS["a"] == PIDS["b"] == PIDS["c"], f"passing tests should share a worker: {PIDS}"
-    assert PIDS["d"] != PIDS["c"], f"a test after a failure should get a fresh worker: {PIDS}"
-    assert _pid(student) == PIDS["d"]
+    assert PIDS["d"] != PIDS["c"], f"the grader changed the module: a fresh worker: {PIDS}"
+    assert PIDS["d"] == PIDS["e"], f"a passed test's worker should serve the next: {PIDS}"
+    assert PIDS["f"] != PIDS["e"], f"a test after a failure should get a fresh worker: {PIDS}"
     other = int(open(os.environ["REUSE_PID_FILE"]).read())
     assert other != PIDS["a"], "section 1.3's worker served section 1.4"
 """
@@ -105,16 +121,12 @@ def test_consecutive_tests_of_a_section_share_a_worker_reset_as_loaded(tmp_path,
     path.write_text(solution_text(), encoding="utf-8")
     report = grade(path, course=course, seed=1, homeworks=["hw1_basics"])
     tests = {t.name: t for t in report.homeworks[0].tests}
-    outcomes = {name: t.outcome for name, t in tests.items() if name.startswith("test_")}
-    assert outcomes["test_b_finds_the_module_as_loaded"] == "passed", tests[
-        "test_b_finds_the_module_as_loaded"
-    ].message
-    assert outcomes["test_c_fails"] == "failed"
-    assert outcomes["test_e_checks"] == "passed", tests["test_e_checks"].message
-    assert "output of a" in tests["test_a_leaves_a_mess"].output
-    assert "output of b" not in tests["test_a_leaves_a_mess"].output
-    assert "output of a" not in tests["test_b_finds_the_module_as_loaded"].output
-    assert outcomes["test_z_pid_of_another_section"] == "passed"
+    failed = {name: t.message for name, t in tests.items() if t.outcome != "passed"}
+    assert failed.keys() == {"test_e_fails"}, failed
+    assert "output of a" in tests["test_a_leaves_torch_in_other_modes"].output
+    assert "output of b" not in tests["test_a_leaves_torch_in_other_modes"].output
+    assert "output of a" not in tests["test_b_finds_torch_as_loaded"].output
+    assert "output of b" in tests["test_b_finds_torch_as_loaded"].output
 
 
 def _worker(used: float | None, cpu_s: int = 150) -> Worker:
@@ -162,3 +174,34 @@ def test_a_cut_output_says_so_at_its_end_only(cap):
     os.close(write_end)
     assert reader.text(start=0) == "abcd\n[4 more bytes of output dropped]"
     assert reader.text(start=0, end=2) == "ab"
+
+
+def test_a_reset_puts_the_modules_back_as_loaded():
+    module = types.ModuleType("reset_me")
+    module.f = len
+    sys.modules["reset_me"] = module
+    try:
+        server = Server(None, set(), namespaces(["reset_me"]))
+        module.f, module.extra = abs, 1
+        server.register(object())
+        assert server.handle(data_request(DataOp.RESET), [])[0]["ok"] is True
+        assert module.f is len and not hasattr(module, "extra") and not server.objects
+    finally:
+        del sys.modules["reset_me"]
+
+
+def test_the_grader_s_writes_into_the_submission_are_noticed():
+    module_handle = {"t": "handle", "id": 3}
+
+    def watch(header: dict) -> bool:
+        channel = WriteWatch(SimpleNamespace(request=lambda h, b=(): ({"ok": True}, [])))
+        channel.modules.add(3)
+        channel.request(header)
+        return channel.wrote
+
+    assert watch(data_request(DataOp.SETATTR, target=9, name="x", value=1))
+    assert watch(data_request(DataOp.CALL, target=5, args=[module_handle], kwargs={"t": "dict"}))
+    nested = {"t": "dict", "v": [["m", {"t": "list", "v": [module_handle]}]]}
+    assert watch(data_request(DataOp.CALL, target=5, args=[], kwargs=nested))
+    assert not watch(data_request(DataOp.CALL, target=3, args=[{"t": "handle", "id": 4}]))
+    assert not watch(data_request(DataOp.GETATTR, target=3, name="sigmoid"))
