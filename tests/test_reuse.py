@@ -129,23 +129,24 @@ def test_consecutive_tests_of_a_section_share_a_worker_reset_as_loaded(tmp_path,
     assert "output of b" in tests["test_b_finds_torch_as_loaded"].output
 
 
-def _worker(used: float | None, cpu_s: int = 150) -> Worker:
+def _worker(used: float | None, cpu_s: int = 150, budget: float = 1800.0) -> Worker:
     ours, theirs = socket.socketpair()
     theirs.close()
     read_end, write_end = os.pipe()
     os.close(write_end)
     clock = None if used is None else SimpleNamespace(seconds=lambda: used)
-    sandbox = SimpleNamespace(limits=Limits(cpu_s=cpu_s))
+    sandbox = SimpleNamespace(limits=Limits(cpu_s=cpu_s), budget_left=lambda: budget)
     return Worker(sandbox, ours, 1, OutputReader(read_end, 1024), clock)
 
 
-def test_a_worker_is_reused_only_within_its_lifetime_cpu_ceiling():
+def test_a_worker_is_reused_only_within_its_cpu_ceiling_and_the_submission_s_budget():
     assert _worker(used=0.5).fits(60)
     assert not _worker(used=100).fits(60), "100 s used + 60 s would pass RLIMIT_CPU's 150 s"
     assert not _worker(used=None).fits(1), "a worker whose CPU time is unknown is not reused"
-    spent = _worker(used=0.5)
-    spent.status = "ended after its test"
-    assert not spent.fits(1)
+    ended = _worker(used=0.5)
+    ended.status = "ended after its test"
+    assert not ended.fits(1)
+    assert not _worker(used=0.5, budget=0.0).fits(1), "the submission's budget is spent"
 
 
 def test_output_marks_split_one_worker_s_output_between_its_tests():

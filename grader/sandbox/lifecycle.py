@@ -161,9 +161,12 @@ class Worker:
 
     def fits(self, seconds: float) -> bool:
         """Whether this worker can serve one more test of ``seconds`` CPU seconds: it still
-        runs, never ran out of time, and its lifetime ceiling (``cpu_s``, RLIMIT_CPU) stays
-        above the CPU time it used plus ``seconds``, so the test's own limit comes first."""
+        runs, never ran out of time, its lifetime ceiling (``cpu_s``, RLIMIT_CPU) stays above
+        the CPU time it used plus ``seconds``, so the test's own limit comes first, and the
+        submission's budget is not spent (a fresh worker is then refused, with the reason)."""
         if self.status is not None or self.out_of_time is not None or self.clock is None:
+            return False
+        if self.sandbox.budget_left() <= 0:
             return False
         used = self.clock.seconds()
         return used is not None and used + seconds + 1.0 <= self.sandbox.limits.cpu_s
@@ -455,14 +458,14 @@ class Sandbox:
             return f"{per_process} (the template did not join its cgroup)"
         return f"{self.cgroup.describe()}; {per_process}"
 
-    def _budget_left(self) -> float:
+    def budget_left(self) -> float:
         """Seconds left of the submission's wall-clock budget (load and tests together)."""
         if self.budget_ends is None:
             return self.limits.submission_budget_s
         return self.budget_ends - time.monotonic()
 
     def _check_budget(self) -> None:
-        if self._budget_left() <= 0:
+        if self.budget_left() <= 0:
             raise SandboxError(
                 f"the submission used up its time budget ({self.limits.submission_budget_s:g} s "
                 "for loading and every test together)"
@@ -538,7 +541,7 @@ class Sandbox:
         self._send(control.load_request(modules))
         current = None
         timeout = self.limits.import_timeout_s
-        ends = time.monotonic() + min(timeout, self._budget_left())
+        ends = time.monotonic() + min(timeout, self.budget_left())
         while True:
             try:
                 read = partial(control.read_load_event, modules=modules)
