@@ -81,19 +81,6 @@ def train_unet(run_seed: int) -> float:
     return probes.mean_iou(ref.predict_masks(net, X_test), Y_test)
 
 
-def prune_drop(run_seed: int) -> float:
-    """test_2_6: IoU of the trained U-Net minus IoU after ref.prune_and_finetune."""
-    name = "test_2_6_pruning.py"
-    t = suite_module(name)
-    seed, worker = seeds_of(run_seed, name, t.test_finetune_keeps_the_zeros_and_the_iou)
-    images, masks = make_shapes(456, seed=seed)
-    X, Y, X_test, Y_test = images[:256], masks[:256], images[256:], masks[256:]
-    net = probes.trained_unet(X, Y, seed=worker, epochs=t.TRAIN_EPOCHS)
-    before = probes.mean_iou(probes.predict(net, X_test), Y_test)
-    ref.prune_and_finetune(net, t.AMOUNT, X, Y, **t.FINETUNE, seed=worker)
-    return before - probes.mean_iou(probes.predict(net, X_test), Y_test)
-
-
 def quantize_drop(run_seed: int) -> float:
     """test_2_7: IoU of the trained U-Net minus IoU of ref.quantize_int8 of it."""
     name = "test_2_7_quantization.py"
@@ -131,8 +118,6 @@ def distill_margin(run_seed: int) -> float:
 BENCHES = [
     ("2.4 train_segmenter, mean IoU (20 epochs)", train_unet, "test_2_4_training.py",
      "MIN_MEAN_IOU", True),
-    ("2.6 prune 50% + fine-tune, IoU drop", prune_drop, "test_2_6_pruning.py",
-     "MAX_IOU_DROP", False),
     ("2.7 int8 weights, IoU drop", quantize_drop, "test_2_7_quantization.py",
      "MAX_IOU_DROP", False),
     ("2.8 distilled minus alone, mean IoU", distill_margin, "test_2_8_distillation.py",

@@ -23,10 +23,11 @@ PROBES = "torchgrade.probes.hw2_segmentation"
 TRAIN_EPOCHS = 20  # the trained model the fine-tune starts from (trusted loop, lr 0.02)
 FINETUNE = {"epochs": 3, "lr": 0.003}
 AMOUNT = 0.5
-# The tiny U-Net's held-out IoU moves by up to ±0.25 between neighbouring training states, so
-# the bound is wide (the reference's drops: bench/thresholds_hw2_segmentation.py). It catches a
-# fine-tune that wrecks the model (all background: mIoU about 0.19); the pruning itself is
-# judged exactly by the other tests.
+# The tiny U-Net's held-out IoU moves by up to ±0.25 between neighbouring training states, and
+# the reference's own fine-tune lost 0.29 of it on one seed in 100. So the submission's model
+# after the fine-tune is held to the lower of the model before and the reference's fine-tune of
+# the same model, less this: it catches a fine-tune that wrecks the model (all background: mIoU
+# about 0.19); the pruning itself is judged exactly by the other tests.
 MAX_IOU_DROP = 0.25
 
 
@@ -98,7 +99,7 @@ def test_pruning_is_made_permanent(student, seed, worker_seed):
 
 @pytest.mark.points(0.5)
 @pytest.mark.timeout(120)
-def test_finetune_keeps_the_zeros_and_the_iou(student, seed, worker_seed):
+def test_finetune_keeps_the_zeros_and_the_iou(student, ref, seed, worker_seed):
     images, masks = make_shapes(456, seed=seed)
     X, Y, X_test, Y_test = images[:256], masks[:256], images[256:], masks[256:]
     trained = trained_unet(X, Y, seed=worker_seed, epochs=TRAIN_EPOCHS)
@@ -116,7 +117,12 @@ def test_finetune_keeps_the_zeros_and_the_iou(student, seed, worker_seed):
             "then remove them"
         )
     after = mean_iou(predict(unet_from_state(probes.state_tensors(net), what), X_test), Y_test)
-    assert after >= before - MAX_IOU_DROP, (
-        f"{what}: the mean IoU on held-out images fell from {before:.3f} to {after:.3f}; "
-        f"a drop of at most {MAX_IOU_DROP} was expected"
+    reference = trained_unet(X, Y, seed=worker_seed, epochs=TRAIN_EPOCHS)
+    ref.hw2_segmentation.prune_and_finetune(reference, AMOUNT, X, Y, **FINETUNE, seed=worker_seed)
+    reference_after = mean_iou(predict(reference, X_test), Y_test)
+    floor = min(before, reference_after) - MAX_IOU_DROP
+    assert after >= floor, (
+        f"{what}: the mean IoU on held-out images fell from {before:.3f} to {after:.3f} (the "
+        f"reference's fine-tune of the same model reaches {reference_after:.3f}); at least "
+        f"{floor:.3f} was expected"
     )
