@@ -350,14 +350,15 @@ def _proc_stat(pid: int) -> list[str] | None:
     return text[text.rindex(")") + 2 :].split()  # fields from 3 (state) on
 
 
-def _ns_pid(pid: int) -> int | None:
-    """A process's pid in its innermost pid namespace (bubblewrap's, for the sandbox)."""
+def _ns_pids(pid: int) -> list[int]:
+    """A process's pids in each pid namespace it is in, outermost first (a template has one of
+    its own, where it is 1; the zygote knows it by its pid in bubblewrap's)."""
     try:
         status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
-        return None
+        return []
     match = re.search(r"^NSpid:\s*(.*)$", status, re.M)
-    return int(match.group(1).split()[-1]) if match else None
+    return [int(p) for p in match.group(1).split()] if match else []
 
 
 def _children(pid: int) -> list[int]:
@@ -374,7 +375,8 @@ def _children(pid: int) -> list[int]:
 def _descendant(root: int, ns_pid: int, depth: int = 4) -> int | None:
     """The host pid of ``root``'s descendant whose namespaced pid is ``ns_pid``."""
     for child in _children(root):
-        if _ns_pid(child) == ns_pid:
+        pids = _ns_pids(child)
+        if ns_pid in (pids[1:] or pids):  # not its host pid, unless it has no other
             return child
         if depth > 1 and (found := _descendant(child, ns_pid, depth - 1)):
             return found
@@ -505,7 +507,7 @@ def _print_extra(boxed: dict[str, float], plain: dict[str, float]) -> None:
     sandbox = boxed["cpu"] - boxed["own"]
     parts = {
         "grader process (pytest, round trips, assertions)": boxed["own"] - (plain["own"] - student),
-        "template: forks a worker per test, hands it out": boxed["template"],
+        "template: forks the workers, hands them out": boxed["template"],
         "workers: faults, rehearsal, serving (own code off)": boxed["workers"] - student,
         "workers' exits (unmapping), after their test": boxed["reaped"] - boxed["workers"],
         "the rest: zygote, template reaping, bubblewrap": sandbox
@@ -554,7 +556,7 @@ def _print_profile(label, cost, own, tests, probe, workers, templates) -> None:
     for t in templates:
         print(
             f"  template: user {t['utime']:.3f} s, sys {t['stime']:.3f} s "
-            f"(cells, then {tests + 1} forks + hand-outs), minor faults {t['minflt']:.0f}"
+            f"(cells, then {len(workers) + 1} forks + hand-outs), minor faults {t['minflt']:.0f}"
         )
 
 

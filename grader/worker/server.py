@@ -23,12 +23,13 @@ def namespaces(names: list[str] | tuple[str, ...]) -> dict[str, dict[str, Any]]:
     back (taken once, after the cells ran, before any test)."""
     return {name: dict(vars(sys.modules[name])) for name in names if name in sys.modules}
 
+
 # Requests about the recorder itself are served without it.
 _UNWATCHED = {DataOp.WATCH, DataOp.DISPATCH}
 
 
 class Server:
-    """Serves one test's requests, or those of consecutive tests of one exercise (after a
+    """Serves one test's requests, or those of consecutive tests of one section (after a
     reset): each op acts on objects kept here behind handles."""
 
     def __init__(
@@ -146,14 +147,13 @@ class Server:
         return json.dumps(self.recorder.report())
 
     def op_reset(self, request: dict, decoder: Decoder) -> None:
-        """Make this worker what a fresh one would be for the next test of the same exercise.
+        """Make this worker what a fresh one would be for the next test of the same section.
 
-        The grader reuses a worker only after a test that passed (torchgrade.plugin), so what
-        the previous test left behind is what a correct submission and the probes leave: the
-        objects behind its handles, names the probes put into the submission's modules
-        (``use_trusted_*``), torch's global modes. All of these are put back as they were
-        after loading; a submission that keeps state of its own elsewhere changes only its
-        own results, as it could within one test.
+        The grader reuses a worker only after a test that passed and changed nothing of the
+        submission from the grader's side (torchgrade.plugin, remote.WriteWatch). This puts
+        back what such a test may leave: the objects behind its handles, the submission's
+        modules as loaded, torch's default dtype, thread count and grad mode. What a
+        submission keeps elsewhere changes only its own results, as it could within one test.
         """
         import torch
 
