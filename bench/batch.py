@@ -5,6 +5,7 @@ Prints figures, asserts nothing (run it, read it)::
     python bench/batch.py                       # 24 submissions of hw1, jobs 1 and 2
     python bench/batch.py --n 12 --profile      # shorter, plus where the steady state goes
     python bench/batch.py --skip-jobs --profile # only the steady state and its breakdown
+    python bench/batch.py --skip-jobs --worker-per-test  # the same without reusing workers
 
 It builds N submissions from the reference (``solutions/<id>.py``) and the corpus
 (``tests/corpus/<id>/``, each case swapped into the reference as ``tests/test_corpus.py``
@@ -38,11 +39,14 @@ What it printed for hw1 (44 tests) on a 2-core virtual machine under a load aver
 | mixed class, per submission, ``--jobs 1`` / ``--jobs 2`` | 3.95 / 3.74 s | 2.96 / 3.07 s |
 | 300 submissions on 2 idle cores, CPU-bound lower bound | 9.4 min | 7.7 min |
 
-Per test, the sandboxed run's extra CPU after the change (28.6 ms, ``--profile``): the
-template's fork and hand-out 5.2 ms, the worker's faults (~2,400 minor), rehearsal and
-serving 8.9 ms, the worker's exit 9.3 ms, zygote, reaping and bubblewrap 4.9 ms, the grader
-process 0.2 ms (10.7 round trips per test; pytest ~2.5 ms per test and ~55 ms per submission
-for collection and session on both sides; report writing 6 ms).
+Then a worker came to serve the consecutive tests of one section after a pass (15 workers per
+correct submission instead of 45). ``--n 8 --skip-jobs --profile``, load average 1–3 (the
+hw2 threshold bench on both cores): warm batch 2.33 / 1.25 s = 1.87x, against 2.69 / 1.30 s =
+2.06x with a worker per test the same hour. Of the sandboxed run's extra 1.03 s (23.3 ms per
+test, was 28.2): the workers' faults, rehearsal and serving 0.51 s (per worker 51 ms user,
+16 ms system, ~5,200 minor faults over its ~3 tests), the template's 16 forks and hand-outs
+0.14 s, the template's own fork, namespaces, reaping and bubblewrap 0.31 s, the grader process
+0.06 s.
 """
 
 import argparse
@@ -69,6 +73,7 @@ from helpers import replace_chunks  # noqa: E402
 from test_corpus import expectation  # noqa: E402
 
 from torchgrade.course import load_course  # noqa: E402
+from torchgrade.plugin import WORKER_PER_TEST_ENV  # noqa: E402
 
 CRASHES = ("fault_segfault", "attack_exit_in_call", "attack_kill_template")
 HANGS = ("attack_hang_ignoring_signals",)
@@ -570,7 +575,14 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="where the steady state goes")
     parser.add_argument("--skip-jobs", action="store_true", help="no jobs 1 / jobs 2 runs")
     parser.add_argument("--hang-timeout", type=float, default=HANG_TIMEOUT_S)
+    parser.add_argument(
+        "--worker-per-test",
+        action="store_true",
+        help="a fresh worker for every test, as before workers were reused (for comparison)",
+    )
     args = parser.parse_args()
+    if args.worker_per_test:
+        os.environ[WORKER_PER_TEST_ENV] = "1"  # read by this process and the batch's graders
     meter = CpuMeter()
     root = Path(tempfile.mkdtemp(prefix="torchgrade-bench-"))
     print(

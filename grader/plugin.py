@@ -7,6 +7,7 @@ test's outcome into a :class:`~torchgrade.results.TestResult`. pytest and every 
 this (trusted) process; the submission runs in the sandbox's workers.
 """
 
+import os
 import re
 from collections import defaultdict
 from collections.abc import Callable
@@ -42,6 +43,11 @@ def test_seed(run_seed: int, nodeid: str, secret: bytes) -> int:
     and the assignment's secret (:mod:`torchgrade.seeds`), not by test order; never sent to the
     worker. The worker's own seed is :func:`torchgrade.seeds.worker_seed`."""
     return seeds.data_seed(run_seed, nodeid, secret)
+
+
+# Set to 1 for a fresh worker for every test, as before workers were reused within a section
+# (slower; for comparison, bench/batch.py --worker-per-test, and for debugging).
+WORKER_PER_TEST_ENV = "TORCHGRADE_WORKER_PER_TEST"
 
 
 def resolve_timeout(item: pytest.Item, limits: Limits) -> float:
@@ -222,7 +228,8 @@ class GraderPlugin:
         idle, self.idle = self.idle, None
         if idle is not None:
             idle_section, worker = idle
-            if idle_section == section and worker.fits(seconds):
+            reuse = os.environ.get(WORKER_PER_TEST_ENV) != "1"
+            if reuse and idle_section == section and worker.fits(seconds):
                 worker.start_clock(seconds)
                 try:
                     answer, _ = worker.request(data_request(DataOp.RESET))

@@ -21,6 +21,7 @@ from minicourse import make_course
 
 from torchgrade.course import Limits
 from torchgrade.grading import grade
+from torchgrade.plugin import WORKER_PER_TEST_ENV
 from torchgrade.protocol import DataOp, data_request
 from torchgrade.remote import WriteWatch
 from torchgrade.sandbox.lifecycle import OutputReader, Worker
@@ -107,8 +108,7 @@ def test_z_pid_of_another_section(student):
 """
 
 
-@pytest.mark.slow
-def test_consecutive_tests_of_a_section_share_a_worker_reset_as_loaded(tmp_path, monkeypatch):
+def _grade_reuse_suite(tmp_path, monkeypatch):
     course = make_course(tmp_path / "course")
     suite = course.suite_dir("hw1_basics")
     (suite / "test_1_4_sigmoid_bce.py").write_text(REUSE_SUITE, encoding="utf-8")
@@ -120,13 +120,26 @@ def test_consecutive_tests_of_a_section_share_a_worker_reset_as_loaded(tmp_path,
     path = tmp_path / "hw1_basics.py"
     path.write_text(solution_text(), encoding="utf-8")
     report = grade(path, course=course, seed=1, homeworks=["hw1_basics"])
-    tests = {t.name: t for t in report.homeworks[0].tests}
+    return {t.name: t for t in report.homeworks[0].tests}
+
+
+@pytest.mark.slow
+def test_consecutive_tests_of_a_section_share_a_worker_reset_as_loaded(tmp_path, monkeypatch):
+    tests = _grade_reuse_suite(tmp_path, monkeypatch)
     failed = {name: t.message for name, t in tests.items() if t.outcome != "passed"}
     assert failed.keys() == {"test_e_fails"}, failed
     assert "output of a" in tests["test_a_leaves_torch_in_other_modes"].output
     assert "output of b" not in tests["test_a_leaves_torch_in_other_modes"].output
     assert "output of a" not in tests["test_b_finds_torch_as_loaded"].output
     assert "output of b" in tests["test_b_finds_torch_as_loaded"].output
+
+
+@pytest.mark.slow
+def test_a_worker_per_test_when_the_instructor_asks(tmp_path, monkeypatch):
+    monkeypatch.setenv(WORKER_PER_TEST_ENV, "1")
+    tests = _grade_reuse_suite(tmp_path, monkeypatch)
+    assert tests["test_b_finds_torch_as_loaded"].outcome == "passed"
+    assert "should share a worker" in tests["test_g_checks"].message
 
 
 def _worker(used: float | None, cpu_s: int = 150, budget: float = 1800.0) -> Worker:
