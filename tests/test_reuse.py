@@ -11,7 +11,6 @@ stops a test; and each test keeps its own output.
 import os
 import socket
 import sys
-import time
 import types
 from types import SimpleNamespace
 
@@ -163,15 +162,13 @@ def test_a_worker_is_reused_only_within_its_cpu_ceiling_and_the_submission_s_bud
 
 
 def test_output_marks_split_one_worker_s_output_between_its_tests():
+    """A mark reads the pipe to its end at once: what the worker wrote before it answered
+    belongs to the test that is ending, however late the reader's thread would get to it."""
     read_end, write_end = os.pipe()
     reader = OutputReader(read_end, 1024)
     os.write(write_end, b"first test\n")
     start = reader.mark()
-    assert start == len(b"first test\n")
     os.write(write_end, b"second test\n")
-    deadline = time.monotonic() + 5
-    while reader.mark() < start + len(b"second test\n") and time.monotonic() < deadline:
-        time.sleep(0.01)
     end = reader.mark()
     os.write(write_end, b"third\n")
     os.close(write_end)
@@ -180,10 +177,9 @@ def test_output_marks_split_one_worker_s_output_between_its_tests():
     assert reader.text(start=end) == "third\n"
 
 
-@pytest.mark.parametrize("cap", [4])
-def test_a_cut_output_says_so_at_its_end_only(cap):
+def test_a_cut_output_says_so_at_its_end_only():
     read_end, write_end = os.pipe()
-    reader = OutputReader(read_end, cap)
+    reader = OutputReader(read_end, 4)
     os.write(write_end, b"abcdefgh")
     os.close(write_end)
     assert reader.text(start=0) == "abcd\n[4 more bytes of output dropped]"
