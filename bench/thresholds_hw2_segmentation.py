@@ -15,17 +15,20 @@ and reports the reference's worst, mean and best result, the bound, and the CPU 
 Figures (run seeds 0-99, torch 2.13, one thread per process, ``--jobs 2`` on a 2-core machine
 shared with other work; "cpu s" is the CPU time of one run, so it hardly depends on the load)::
 
-    test                                          min    mean     max     need  cpu s  fails
-    2.4 train_segmenter, mean IoU (20 epochs)  0.3440  0.6050  0.7221  >= 0.30   3.13  none
-    2.6 prune 50% + fine-tune, IoU drop       -0.3230 -0.0280  0.1330  <= 0.25   3.65  none
-    2.7 int8 weights, IoU drop                -0.0087  0.0001  0.0059  <= 0.03   1.70  none
+    test                                          min    mean     max     need  closest  cpu s
+    2.4 train_segmenter, mean IoU (20 epochs)  0.3776  0.6136  0.7303  >= 0.30   0.0776   2.82
+    2.7 int8 weights, IoU drop                -0.0055  0.0002  0.0056  <= 0.03   0.0244   1.54
+    2.8 distilled minus alone, mean IoU        0.0520  0.2346  0.3384  >= 0.02   0.0320  28.29
 
-Every one of the 100 seeds passes every test; the closest calls are a mean IoU 0.044 above its
-bound (2.4), a drop 0.12 below its bound (2.6: the tiny net's IoU moves by ±0.25 between
-neighbouring training states, so that bound is wide), and 0.024 (2.7). Grading the reference on
-the whole hidden suite (``--grading``: one process, ``--no-sandbox``) took 17.8 s of CPU on a
-busy machine (10.3 s on a quieter one before the suite's seeds changed), the three training
-tests above being about 9 s of it. The exit status is 1 if any seed fails.
+Every one of the 100 seeds passes every test. Two earlier runs on other draws of the seeds
+failed one seed each, and the tests changed: 2.6's fine-tune is now held to the reference's own
+fine-tune of the same model (the reference alone lost 0.29 of IoU on one seed, beyond the 0.25
+the test allowed), so the reference passes it by construction and it has no row here; 2.8's
+teacher is the better of two starts (one start stuck at "background and one class", a 0.36
+teacher, and every distilled student lost to the students trained alone). 2.8's three
+distillations and the grader's teacher cost 28 s of CPU per grading. Grading the reference on
+the whole hidden suite (``--grading``: one process, ``--no-sandbox``) is the budget to watch
+(90 s of CPU). The exit status is 1 if any seed fails.
 """
 
 import argparse
