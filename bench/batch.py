@@ -40,13 +40,13 @@ What it printed for hw1 (44 tests) on a 2-core virtual machine under a load aver
 | 300 submissions on 2 idle cores, CPU-bound lower bound | 9.4 min | 7.7 min |
 
 Then a worker came to serve the consecutive tests of one section after a pass (15 workers per
-correct submission instead of 45). ``--n 8 --skip-jobs --profile``, load average 1–3 (the
+correct submission instead of 45). ``--n 8 --skip-jobs --profile``, load average 1-3 (the
 hw2 threshold bench on both cores): warm batch 2.33 / 1.25 s = 1.87x; the same hour
-``--worker-per-test`` gave 3.86 / 1.22 s = 3.17x and reuse again 2.41 / 1.26 s = 1.91x. Of the sandboxed run's extra 1.03 s (23.3 ms per
-test, was 28.2): the workers' faults, rehearsal and serving 0.51 s (per worker 51 ms user,
-16 ms system, ~5,200 minor faults over its ~3 tests), the template's 16 forks and hand-outs
-0.14 s, the template's own fork, namespaces, reaping and bubblewrap 0.31 s, the grader process
-0.06 s.
+``--worker-per-test`` gave 3.86 / 1.22 s = 3.17x and reuse again 2.41 / 1.26 s = 1.91x. Of
+the sandboxed run's extra 1.03 s (23.3 ms per test, was 28.2): the workers' faults,
+rehearsal and serving 0.51 s (per worker 51 ms user, 16 ms system, ~5,200 minor faults over
+its ~3 tests), the template's 16 forks and hand-outs 0.14 s, the template's own fork,
+namespaces, reaping and bubblewrap 0.31 s, the grader process 0.06 s.
 """
 
 import argparse
